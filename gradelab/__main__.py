@@ -1,0 +1,3 @@
+from gradelab.cli import main
+
+main()

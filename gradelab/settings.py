@@ -1,0 +1,117 @@
+"""The one settings object: every knob GradeLab has, read from ``GRADELAB_*`` variables.
+
+Nothing else in the project reads ``os.environ`` for configuration. Code that needs a
+setting takes a ``Settings`` (or calls :func:`get_settings`), so tests build their own
+instance instead of patching the environment.
+
+Sizes are in bytes or MiB as the field name says; times are in seconds.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The checkout that holds ``solutions/`` and ``assignments/`` (this file is gradelab/settings.py).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+COCO_CAPTIONING_URL = "http://cs231n.stanford.edu/coco_captioning.zip"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRADELAB_", extra="ignore")
+
+    # --- Paths -------------------------------------------------------------------------
+    root: Path = Field(REPO_ROOT, description="Checkout holding solutions/ and assignments/.")
+    var_dir: Path | None = Field(None, description="State: database, blobs, data. Default <root>/var.")
+    data_dir: Path | None = Field(None, description="Data sets. Default <var_dir>/data.")
+
+    # --- Grading -----------------------------------------------------------------------
+    profile: Literal["smoke", "full"] = "smoke"
+    sandbox: Literal["bwrap", "docker", "none"] = "bwrap"
+    allow_unsafe_sandbox: bool = Field(
+        False, description="Permit --sandbox none, which runs student code unconfined."
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Seeds the hidden inputs and signs nothing else. Default: a random key "
+        "kept in <var_dir>/secret.key, created on first use.",
+    )
+    sandbox_image: str = Field("gradelab/sandbox:latest", description="Image the docker sandbox runs student code in (docker/grader.Dockerfile, target sandbox).")
+    docker_binary: str = "docker"
+    docker_gpus: str | None = Field("all", description="Value for `docker run --gpus`; empty for none.")
+
+    # Sandbox limits (one run = one submission graded; a check = one rubric item).
+    check_timeout_s: float = 120.0
+    run_timeout_s: float = 1800.0
+    memory_mb: int = 4096
+    cpu_time_s: int = 3600
+    max_processes: int = 256
+    max_output_bytes: int = 4 * 1024 * 1024
+    max_message_bytes: int = 512 * 1024 * 1024
+    sandbox_threads: int = Field(1, description="torch/BLAS threads per student process; 0 = all cores.")
+
+    # --- Data --------------------------------------------------------------------------
+    cifar10_url: str = CIFAR10_URL
+    coco_url: str = COCO_CAPTIONING_URL
+
+    # --- Service -----------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = Field(None, description="Default: SQLite under <var_dir>.")
+    broker_url: str | None = Field(None, description="Redis URL: dispatch through Celery.")
+    db_pool_size: int = Field(20, description="Pooled database connections per process ...")
+    db_pool_overflow: int = Field(40, description="... and how many more it may open at busy times.")
+    local_workers: int = 2
+    job_lease_s: float = 600.0
+    reaper_interval_s: float = 15.0
+    upload_max_bytes: int = 50 * 1024 * 1024
+    zip_max_members: int = 2000
+    zip_max_uncompressed_bytes: int = 200 * 1024 * 1024
+    cpu_queue: str = Field("gradelab.cpu", description="Celery queue of CPU grading jobs.")
+    gpu_queue: str = Field("gradelab.gpu", description="Celery queue of jobs that need a GPU (profile full).")
+    job_max_attempts: int = Field(3, description="Claims of one job before it is marked failed.")
+    job_redispatch_s: float = Field(
+        60.0, description="Re-send a queued job to Celery when no worker claimed it this long after "
+        "its last dispatch (a broker that lost its messages).")
+    worker_nice: int = Field(10, description="Niceness of grading processes, so the API stays responsive.")
+    default_daily_cap: int | None = Field(None, description="Submissions per student per day; none: no cap.")
+    log_level: str = "INFO"
+    # `gradelab submit`
+    server_url: str = "http://127.0.0.1:8000"
+    token: str | None = Field(None, description="Bearer token `gradelab submit` sends.")
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.root = self.root.resolve()
+        if self.var_dir is None:
+            self.var_dir = self.root / "var"
+        if self.data_dir is None:
+            self.data_dir = self.var_dir / "data"
+        return self
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def assignments_dir(self) -> Path:
+        return self.root / "assignments"
+
+    def profile_data_dir(self, profile: str | None = None) -> Path:
+        """Where a profile's data sets live: <data_dir>/smoke (synthetic) or <data_dir>/full."""
+        return self.data_dir / (profile or self.profile)
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'gradelab.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
