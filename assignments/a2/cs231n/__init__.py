@@ -1,0 +1,1 @@
+"""CS231n Assignment 2: layers, models, solvers and helpers (GradeLab reference)."""
