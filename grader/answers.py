@@ -1,0 +1,42 @@
+"""Free-text answers (inline questions) read out of a notebook, for a person to grade.
+
+The notebook is read as JSON and never run. An answer lives in the markdown cell whose
+metadata is ``{"gradelab": {"answer": "<id>"}}``. A notebook from the course's own
+starter (no such metadata) falls back to position: the k-th markdown cell that starts
+with "Answer" or "Your Answer" is the k-th question of that notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+_ANSWER_HEADING = re.compile(r"^\s*(#+\s*)?(\*\*|\*)?\s*(your\s+)?answer\b", re.IGNORECASE)
+
+
+def _text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def extract_answers(notebook: Path, ids_in_order: list[str]) -> dict[str, str | None]:
+    """id -> the answer text (None when the notebook or the cell is missing)."""
+    found: dict[str, str | None] = dict.fromkeys(ids_in_order)
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return found
+    markdown = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "markdown"]
+    tagged = False
+    for cell in markdown:
+        meta = cell.get("metadata", {}).get("gradelab", {})
+        answer_id = meta.get("answer") if isinstance(meta, dict) else None
+        if answer_id in found:
+            found[answer_id] = _text(cell).strip()
+            tagged = True
+    if not tagged:
+        untagged = [_text(c).strip() for c in markdown if _ANSWER_HEADING.match(_text(c))]
+        for answer_id, text in zip(ids_in_order, untagged, strict=False):
+            found[answer_id] = text
+    return found

@@ -1,0 +1,129 @@
+"""Collects each check's outcome and writes results.json at the end of the session.
+
+Kept in the pytest config stash, fed from ``pytest_runtest_logreport`` and written in
+``pytest_sessionfinish`` (the way junitxml writes its XML). It also emits one progress
+event per check, as a JSON line on the file descriptor ``grade()`` handed over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from grader.answers import extract_answers
+from grader.plugin.rubric import Rubric, RubricItem
+from grader.results import CheckResult, GradeResult, ManualAnswer
+from grader.run_spec import RunSpec
+
+
+class Reporter:
+    def __init__(self, spec: RunSpec, rubric: Rubric):
+        self.spec = spec
+        self.rubric = rubric
+        self.started = time.monotonic()
+        self.results: dict[str, CheckResult] = {}
+        self.planned: list[str] = []
+        self.environment: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.fatal: str | None = None   # the run could not grade at all (our side)
+        self._progress = os.fdopen(spec.progress_fd, "w", buffering=1) if spec.progress_fd is not None else None
+
+    # --- progress --------------------------------------------------------------------
+    def emit(self, event: str, **fields: Any) -> None:
+        if self._progress is None:
+            return
+        try:
+            self._progress.write(json.dumps({"event": event, **fields}) + "\n")
+        except (OSError, ValueError):
+            self._progress = None  # the reader went away; grading goes on
+
+    def plan(self, item_ids: list[str]) -> None:
+        self.planned = item_ids
+        self.emit("plan", total=len(item_ids), items=item_ids)
+
+    # --- recording -------------------------------------------------------------------
+    def record(self, item: RubricItem, outcome: str, message: str, *, duration: float = 0.0,
+               student_output: str = "", details: dict[str, Any] | None = None) -> None:
+        if item.id in self.results:
+            return  # first verdict wins (a teardown error after a verdict changes nothing)
+        passed = outcome == "passed"
+        result = CheckResult(
+            id=item.id, name=item.name, score=item.points if passed else 0.0, max_score=item.points,
+            outcome=outcome, message=message or ("Passed." if passed else ""), notebook=item.notebook,
+            visibility=item.visibility, tags=list(item.tags), duration_s=duration,
+            student_output=student_output, details=details or {},
+        )
+        self.results[item.id] = result
+        self.emit("check", index=len(self.results), total=len(self.planned), id=item.id, name=item.name,
+                  outcome=outcome, score=result.score, max_score=result.max_score,
+                  duration_s=round(duration, 2))
+
+    # --- pytest hooks (this object is registered as a plugin) ---------------------------
+    def pytest_runtest_logreport(self, report) -> None:
+        data = getattr(report, "gradelab", None)
+        if data is None:
+            return
+        outcome, message, printed = data["verdict"]
+        if data["sandbox_unavailable"]:
+            self.fatal = message
+        self.record(data["item"], outcome, message, duration=data["duration"],
+                    student_output=printed, details=data["details"])
+
+    def session_log(self, log: Any) -> None:
+        """Take the environment and the restarts from the student session's log."""
+        self.environment = dict(log.ready)
+        if log.starts > 1:
+            detail = ": " + "; ".join(log.crashes) if log.crashes else ""
+            self.notes.append(f"The sandbox was started {log.starts} times{detail}.")
+        if log.without_cgroup:
+            self.notes.append("No cgroup could be made for the sandbox: memory was capped by address space "
+                              "(RLIMIT_AS) and processes by RLIMIT_NPROC, which does not bind a grader running "
+                              "as root.")
+
+    # --- the end ---------------------------------------------------------------------
+    def build(self) -> GradeResult:
+        tests = []
+        for item in self.rubric.automatic:
+            result = self.results.get(item.id)
+            if result is None:
+                reason = self.fatal or "no check ran for this item (grader error; staff have been told)"
+                result = CheckResult(id=item.id, name=item.name, score=0.0, max_score=item.points,
+                                     outcome="grader_error", message=reason, notebook=item.notebook,
+                                     visibility=item.visibility, tags=list(item.tags))
+            tests.append(result)
+        answers = self._manual_answers()
+        for item, answer in zip(self.rubric.manual, answers, strict=True):
+            shown = answer.answer if answer.answer is not None else "(no answer found in the notebook)"
+            tests.append(CheckResult(
+                id=item.id, name=item.name, score=0.0, max_score=0.0, outcome="manual",
+                message=f"Graded by a person ({item.points:g} points).\n\n{shown}", notebook=item.notebook,
+                visibility=item.visibility, tags=[*item.tags, "manual"],
+            ))
+        result = GradeResult(
+            assignment=self.spec.assignment_id, gradable=self.fatal is None, tests=tests,
+            manual_answers=answers, execution_time=time.monotonic() - self.started,
+            reason=self.fatal, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
+            environment=self.environment, notes=self.notes,
+        )
+        return result
+
+    def _manual_answers(self) -> list[ManualAnswer]:
+        by_notebook: dict[str, list[RubricItem]] = {}
+        for item in self.rubric.manual:
+            by_notebook.setdefault(item.notebook, []).append(item)
+        texts: dict[str, str | None] = {}
+        for notebook, items in by_notebook.items():
+            path = self.spec.submission_dir / f"{notebook}.ipynb"
+            texts.update(extract_answers(path, [item.id for item in items]))
+        return [ManualAnswer(id=item.id, name=item.name, notebook=item.notebook, max_score=item.points,
+                             answer=texts.get(item.id)) for item in self.rubric.manual]
+
+    def finish(self) -> GradeResult:
+        result = self.build()
+        result.write_json(self.spec.results_path)
+        self.emit("done", score=result.score, max_score=result.max_score)
+        if self._progress is not None:
+            self._progress.close()
+        return result

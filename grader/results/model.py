@@ -1,0 +1,204 @@
+"""The outcome of grading one submission, and its Gradescope-compatible JSON.
+
+results.json follows Gradescope's autograder format (``score``, ``execution_time``,
+``output``, ``visibility``, ``tests[]`` with ``name``, ``score``, ``max_score``,
+``status``, ``output``, ``visibility``, ``tags``, ``extra_data``) and adds ``max_score``,
+``gradable`` (false when the submission could not be graded at all, with ``reason``) and
+``manual_answers`` (the free-text answers a person grades).
+
+Each check has an ``outcome``: ``passed``, ``wrong`` (a result was compared and found
+wrong), ``not_implemented``, ``not_submitted``, ``load_error``, ``exception``, ``timeout``,
+``memory``, ``output_limit``, ``crashed``, ``protocol``, ``run_timeout``, ``grader_error``
+(our fault, flagged for staff), or ``manual`` (waits for a person).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class CheckResult:
+    id: str
+    name: str
+    score: float
+    max_score: float
+    outcome: str
+    message: str = ""
+    notebook: str = ""
+    visibility: str = "visible"
+    tags: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    student_output: str = ""
+    details: dict[str, Any] = field(default_factory=dict)   # metrics and series (plots)
+
+    @property
+    def manual(self) -> bool:
+        return self.outcome == "manual"
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    def to_gradescope(self) -> dict[str, Any]:
+        output = self.message
+        if self.student_output and not self.passed:
+            output += f"\n\nWhat your code printed (last lines):\n{self.student_output.rstrip()}"
+        test: dict[str, Any] = {
+            "name": self.name,
+            "score": self.score,
+            "max_score": self.max_score,
+            "output": output,
+            "visibility": self.visibility,
+            "tags": list(self.tags),
+            "extra_data": {
+                "id": self.id,
+                "outcome": self.outcome,
+                "notebook": self.notebook,
+                "duration_s": round(self.duration_s, 3),
+                "details": self.details,
+            },
+        }
+        if not self.manual:
+            test["status"] = "passed" if self.passed else "failed"
+        return test
+
+    @classmethod
+    def from_gradescope(cls, test: dict[str, Any]) -> CheckResult:
+        extra = test.get("extra_data", {})
+        output = test.get("output", "")
+        message, _, printed = output.partition("\n\nWhat your code printed (last lines):\n")
+        return cls(
+            id=extra.get("id", test.get("name", "")),
+            name=test.get("name", ""),
+            score=float(test.get("score", 0.0)),
+            max_score=float(test.get("max_score", 0.0)),
+            outcome=extra.get("outcome", "passed" if test.get("status") == "passed" else "wrong"),
+            message=message,
+            notebook=extra.get("notebook", ""),
+            visibility=test.get("visibility", "visible"),
+            tags=list(test.get("tags", [])),
+            duration_s=float(extra.get("duration_s", 0.0)),
+            student_output=printed,
+            details=extra.get("details", {}),
+        )
+
+
+@dataclass
+class ManualAnswer:
+    id: str
+    name: str
+    notebook: str
+    max_score: float
+    answer: str | None           # None: the notebook or the answer cell is missing
+
+
+@dataclass
+class GradeResult:
+    assignment: str
+    gradable: bool
+    tests: list[CheckResult] = field(default_factory=list)
+    manual_answers: list[ManualAnswer] = field(default_factory=list)
+    execution_time: float = 0.0
+    reason: str | None = None
+    profile: str = "smoke"
+    sandbox: str = "bwrap"
+    environment: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests if not t.manual), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests if not t.manual), 6)
+
+    def summary(self) -> str:
+        if not self.gradable:
+            return f"Not graded: {self.reason}"
+        counts: dict[str, int] = {}
+        for test in self.tests:
+            counts[test.outcome] = counts.get(test.outcome, 0) + 1
+        parts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+        return f"Score {self.score:g} / {self.max_score:g} ({parts})."
+
+    def to_gradescope(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "output": self.summary(),
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "gradable": self.gradable,
+            "reason": self.reason,
+            "tests": [test.to_gradescope() for test in self.tests],
+            "manual_answers": [asdict(answer) for answer in self.manual_answers],
+            "extra_data": {
+                "assignment": self.assignment,
+                "profile": self.profile,
+                "sandbox": self.sandbox,
+                "environment": self.environment,
+                "notes": self.notes,
+            },
+        }
+
+    @classmethod
+    def from_gradescope(cls, data: dict[str, Any]) -> GradeResult:
+        extra = data.get("extra_data", {})
+        return cls(
+            assignment=extra.get("assignment", ""),
+            gradable=bool(data.get("gradable", True)),
+            tests=[CheckResult.from_gradescope(t) for t in data.get("tests", [])],
+            manual_answers=[ManualAnswer(**a) for a in data.get("manual_answers", [])],
+            execution_time=float(data.get("execution_time", 0.0)),
+            reason=data.get("reason"),
+            profile=extra.get("profile", ""),
+            sandbox=extra.get("sandbox", ""),
+            environment=extra.get("environment", {}),
+            notes=list(extra.get("notes", [])),
+        )
+
+    def to_strict_json(self) -> dict[str, Any]:
+        """results.json as plain, strict JSON data: arrays become lists and NaN or infinities
+        (a diverged loss) become null, so any JSON store (PostgreSQL's json type) accepts it."""
+        return _finite(json.loads(json.dumps(self.to_gradescope(), default=_jsonable)))
+
+    def write_json(self, path: Path) -> None:
+        """Write results.json atomically (a reader never sees half a file)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_strict_json(), indent=2, allow_nan=False))
+        tmp.replace(path)
+
+    @classmethod
+    def read_json(cls, path: Path) -> GradeResult:
+        return cls.from_gradescope(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def not_gradable(cls, assignment: str, reason: str, **kw: Any) -> GradeResult:
+        return cls(assignment=assignment, gradable=False, reason=reason, **kw)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities (a diverged loss curve) become null: results.json is strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    if hasattr(value, "tolist"):
+        return _finite(value.tolist())
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
