@@ -1,0 +1,25 @@
+"""/api/v1/assignments/{id}/gradebook.csv: grades for an LMS import (instructors)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from server.api.deps import InstructorUser, SessionDep
+from server.crud.assignments import get_assignment
+from server.gradebook import gradebook_csv, gradebook_rows
+
+router = APIRouter(prefix="/assignments", tags=["gradebook"])
+
+
+@router.get("/{assignment_id}/gradebook.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "One row per student."}})
+def gradebook(assignment_id: str, user: InstructorUser, session: SessionDep,
+              policy: Literal["best", "latest"] | None = None) -> Response:
+    """One row per student: the counted submission (``policy``, default the assignment's:
+    best final score or latest), a column per check and manual item, totals and late penalty."""
+    assignment = get_assignment(session, assignment_id, user)
+    rows = gradebook_rows(session, assignment, policy or assignment.score_policy)
+    return Response(gradebook_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{assignment_id}-gradebook.csv"'})

@@ -1,0 +1,31 @@
+"""/healthz (database and queue reachable) and /metrics (Prometheus), outside /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from server.api.deps import DatabaseDep, RuntimeDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz(database: DatabaseDep, runtime: RuntimeDep) -> JSONResponse:
+    """200 when the database answers and the queue (broker, or local workers) works; 503 otherwise."""
+    checks, healthy = {}, True
+    for name, probe in (("database", database.ping), ("queue", runtime.check)):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unavailable: {type(exc).__name__}: {exc}"
+            healthy = False
+    checks["dispatch"] = runtime.mode
+    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,198 @@
+"""/api/v1/submissions: upload, read, list, regrade, manual grades, result history."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
+from server.api.upload import receive_file
+from server.api.views import status_url, submission_public, submission_summaries
+from server.core.logging import submission_context
+from server.crud import submissions as crud
+from server.crud.assignments import get_assignment, master_path
+from server.crud.users import require_user
+from server.errors import Forbidden, InvalidInput, NotFound
+from server.feedback import manual_items
+from server.models import Upload, User
+from server.schemas.submissions import (
+    ManualGradePublic,
+    ManualGradeUpdate,
+    RegradeAccepted,
+    ResultPublic,
+    ResultsPublic,
+    SubmissionAccepted,
+    SubmissionPublic,
+    SubmissionsPublic,
+)
+from server.validation import upload_kind, validate_submission
+
+log = logging.getLogger("gradelab.api")
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "The collect_submission zip, or one notebook (.ipynb)."}}}}}}}
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted,
+             openapi_extra=UPLOAD_BODY,
+             responses={403: {"description": "Past the hard cutoff, or another student's name"},
+                        404: {"description": "Unknown assignment or student"},
+                        409: {"description": "Idempotency-Key reused for a different upload"},
+                        413: {"description": "Upload over the size cap"},
+                        415: {"description": "Neither a zip nor a notebook"},
+                        422: {"description": "Not a gradable submission (unsafe zip, invalid notebook ...)"},
+                        429: {"description": "Over the daily cap; see Retry-After"}})
+async def submit(request: Request, response: Response, user: CurrentUser, session: SessionDep,
+                 settings: SettingsDep, runtime: RuntimeDep,
+                 assignment: Annotated[str, Query(description="Assignment id, e.g. a2.")],
+                 student: Annotated[str | None, Query(description="CI and instructors: whose work this is.")] = None,
+                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> SubmissionAccepted:
+    """Upload a submission (multipart, part ``file``): 202 with its id and status URL.
+
+    Everything is checked before anything is stored: the caller, the assignment, the
+    cutoff and the daily cap before the body is read; its size while it streams; then
+    its content. A retried upload with the same ``Idempotency-Key`` is the same submission.
+    """
+    def precheck():
+        target = get_assignment(session, assignment, user)
+        owner = _owner(session, user, student)
+        replay = crud.find_replay(session, user, idempotency_key)
+        replayed = _accepted(replay, replayed=True) if replay is not None else None
+        if replay is None:
+            crud.check_can_submit(session, target, owner, user)
+        session.commit()  # end the read transaction: the body may take a while to arrive
+        return target, owner, replay, replayed
+
+    target, owner, replay, replayed = await run_in_threadpool(precheck)
+    scratch = Path(settings.var_dir) / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
+    try:
+        received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
+        if replay is not None:
+            crud.check_replay(replay, target, owner, received.sha256)
+            response.headers["Location"] = replayed.status_url
+            return replayed
+        upload_kind(received.path, received.head)
+        master = master_path(settings, target.master)
+        await run_in_threadpool(validate_submission, received.path, master, settings)
+
+        def store():
+            accepted = crud.create_submission(
+                session, assignment=target, student=owner, submitter=user, filename=received.filename,
+                data=received.path.read_bytes(), sha256=received.sha256, idempotency_key=idempotency_key)
+            session.commit()
+            return accepted.job, _accepted(accepted.submission, replayed=accepted.replayed)
+
+        job, body = await run_in_threadpool(store)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    if job is not None:
+        with submission_context(body.id):
+            log.info("submission accepted", extra={"assignment": target.id, "student": owner.name,
+                                                   "bytes": received.size, "job_id": job.id})
+        await run_in_threadpool(runtime.submit, job.id, job.queue)
+    response.headers["Location"] = body.status_url
+    return body
+
+
+def _owner(session, user: User, student: str | None) -> User:
+    """Whose submission this is: the caller, or (CI, instructors) the named student."""
+    if user.role == "student":
+        if student not in (None, user.name):
+            raise Forbidden("a student token submits only its own work; leave out ?student=")
+        return user
+    if user.role == "ci" and not student:
+        raise InvalidInput("a CI token submits on behalf of a student: add ?student=NAME")
+    if not student:
+        return user
+    owner = require_user(session, student)
+    if owner.role != "student":
+        raise InvalidInput(f"{student!r} is not a student")
+    return owner
+
+
+def _accepted(submission, *, replayed: bool) -> SubmissionAccepted:
+    return SubmissionAccepted(id=submission.id, assignment_id=submission.assignment_id,
+                              student=submission.student.name, status=submission.status,
+                              status_url=status_url(submission.id), replayed=replayed)
+
+
+@router.get("", response_model=SubmissionsPublic)
+def list_submissions(user: CurrentUser, session: SessionDep,
+                     assignment: str | None = None,
+                     student: Annotated[str | None, Query(description="Instructors: one student's.")] = None,
+                     status: Literal["queued", "running", "done", "failed"] | None = None,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> SubmissionsPublic:
+    """Your submissions (students, CI), or everyone's with filters (instructors), newest first."""
+    rows, count = crud.list_submissions(session, user, assignment_id=assignment, student=student,
+                                        status=status, limit=limit, offset=offset)
+    return SubmissionsPublic(data=submission_summaries(session, rows), count=count)
+
+
+@router.get("/{submission_id}", response_model=SubmissionPublic)
+def read_submission(submission_id: str, user: CurrentUser, session: SessionDep) -> SubmissionPublic:
+    """Status (queued, running, done, failed), progress, score with the late penalty, and
+    the checks as you may see them."""
+    return submission_public(session, crud.get_submission(session, submission_id, user), user)
+
+
+@router.get("/{submission_id}/file")
+def download_upload(submission_id: str, user: InstructorUser, session: SessionDep) -> Response:
+    """The uploaded file, as it was received."""
+    submission = crud.get_submission(session, submission_id, user)
+    data = session.get(Upload, submission.id).data
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{submission.filename}"'})
+
+
+@router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=RegradeAccepted)
+def regrade(submission_id: str, user: InstructorUser, session: SessionDep, runtime: RuntimeDep) -> RegradeAccepted:
+    """Grade the submission again; the earlier results stay in its history."""
+    submission = crud.get_submission(session, submission_id, user)
+    job = crud.request_regrade(session, submission)
+    session.commit()
+    if job is None:
+        return RegradeAccepted(queued=[], skipped=1)
+    runtime.submit(job.id, job.queue)
+    return RegradeAccepted(queued=[submission.id], skipped=0)
+
+
+@router.get("/{submission_id}/results", response_model=ResultsPublic)
+def result_history(submission_id: str, user: InstructorUser, session: SessionDep) -> ResultsPublic:
+    """Every result the submission has had, oldest first (the last one counts)."""
+    submission = crud.get_submission(session, submission_id, user)
+    rows = crud.result_history(session, submission.id)
+    data = [ResultPublic(id=r.id, job_id=r.job_id, kind=j.kind, created_at=r.created_at, gradable=r.gradable,
+                         score=r.score, max_score=r.max_score, grading_s=j.grading_s, data=r.data) for r, j in rows]
+    return ResultsPublic(data=data, count=len(data))
+
+
+@router.put("/{submission_id}/manual/{item_id}", response_model=ManualGradePublic)
+def grade_manually(submission_id: str, item_id: str, body: ManualGradeUpdate, user: InstructorUser,
+                   session: SessionDep) -> ManualGradePublic:
+    """Points and a comment for a free-text answer; they are added to the total."""
+    submission = crud.get_submission(session, submission_id, user)
+    result = crud.current_results(session, [submission.id]).get(submission.id)
+    items = {item["id"]: item for item in manual_items(result.data)} if result else {}
+    if item_id not in items:
+        raise NotFound(f"{item_id!r} is not a manually graded item of this submission; "
+                       f"its items are: {', '.join(items) or 'none (not graded yet?)'}")
+    item = items[item_id]
+    if body.score > item["max_score"]:
+        raise InvalidInput(f"{item_id} is worth at most {item['max_score']:g} points; got {body.score:g}")
+    grade = crud.set_manual_grade(session, submission, item, score=body.score, comment=body.comment, grader=user)
+    session.commit()
+    return ManualGradePublic(submission_id=submission.id, item_id=item_id, score=grade.score,
+                             max_score=item["max_score"], comment=grade.comment, grader=user.name,
+                             updated_at=grade.updated_at)

@@ -1,0 +1,70 @@
+"""The application factory.
+
+``create_app(settings)`` builds the FastAPI app; its lifespan opens the database, starts
+the job runtime (local grading threads or the Celery dispatcher, and the reaper) and
+stops them at shutdown. The schema must exist already: ``gradelab serve`` runs the
+migrations first; the app never creates tables itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.api import API_PREFIX
+from server.api.main import api_router
+from server.api.routes import health
+from server.api.timing import ServerTiming
+from server.core.config import Settings, app_settings, get_settings
+from server.core.db import Database
+from server.errors import ServiceError
+from server.jobs.runtime import JobRuntime
+from server.metrics import make_registry
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = app_settings(app)
+    database = Database.from_settings(settings)
+    runtime = JobRuntime(database, settings)
+    app.state.database, app.state.runtime = database, runtime
+    app.state.metrics = make_registry(database, runtime)
+    await run_in_threadpool(runtime.start)
+    try:
+        yield
+    finally:
+        await run_in_threadpool(runtime.stop)
+        database.dispose()
+
+
+async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service; ``settings`` overrides :func:`get_settings` (tests, ``gradelab serve``)."""
+    app = FastAPI(
+        title="GradeLab",
+        version=_version(),
+        summary="Submit notebooks, get them graded in a sandbox, read feedback and grades.",
+        lifespan=lifespan,
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_middleware(ServerTiming)
+    app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    return app
+
+
+def _version() -> str:
+    try:
+        return version("gradelab")
+    except PackageNotFoundError:
+        return "0"

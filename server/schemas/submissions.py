@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class SubmissionAccepted(BaseModel):
+    id: str
+    assignment_id: str
+    student: str
+    status: str
+    status_url: str
+    replayed: bool = Field(False, description="True when an Idempotency-Key matched an earlier upload.")
+
+
+class CheckProgress(BaseModel):
+    index: int | None = None
+    total: int | None = None
+    id: str | None = None
+    name: str | None = None
+    outcome: str | None = None
+    score: float | None = None
+    max_score: float | None = None
+    duration_s: float | None = None
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+    checks: list[CheckProgress] = []
+
+
+class CheckPublic(BaseModel):
+    id: str
+    name: str
+    notebook: str
+    score: float
+    max_score: float
+    status: Literal["passed", "failed"]
+    visibility: str
+    outcome: str = Field(description="passed, wrong, not_implemented, timeout ...; only passed/failed "
+                                     "for checks whose details are hidden from you")
+    output: str | None = Field(None, description="The check's message; null where it is hidden from you.")
+    details: dict[str, Any] | None = None
+
+
+class ManualItemPublic(BaseModel):
+    id: str
+    name: str
+    notebook: str
+    max_score: float
+    answer: str | None
+    score: float | None = Field(None, description="Points given by an instructor; null until graded.")
+    comment: str = ""
+
+
+class ScorePublic(BaseModel):
+    automatic: float
+    automatic_max: float
+    manual: float
+    manual_max: float
+    total: float
+    max_total: float
+    late_days: int
+    late_penalty: float = Field(description="Fraction of the total taken off for lateness.")
+    final: float = Field(description="The total after the late penalty.")
+
+
+class SubmissionSummary(BaseModel):
+    id: str
+    assignment_id: str
+    student: str
+    filename: str
+    status: str
+    submitted_at: datetime
+    status_url: str
+    score: ScorePublic | None = None
+
+
+class SubmissionPublic(SubmissionSummary):
+    size: int
+    submitted_by: str
+    progress: Progress | None = Field(None, description="While queued or running: checks done so far.")
+    gradable: bool | None = None
+    reason: str | None = Field(None, description="Why the submission could not be graded, or the error.")
+    graded_at: datetime | None = None
+    checks: list[CheckPublic] = []
+    manual_items: list[ManualItemPublic] = []
+    result_count: int = Field(0, description="Results so far: more than one after a regrade.")
+
+
+class SubmissionsPublic(BaseModel):
+    data: list[SubmissionSummary]
+    count: int
+
+
+class ResultPublic(BaseModel):
+    id: int
+    job_id: int
+    kind: str
+    created_at: datetime
+    gradable: bool
+    score: float
+    max_score: float
+    grading_s: float | None
+    data: dict[str, Any]
+
+
+class ResultsPublic(BaseModel):
+    data: list[ResultPublic]
+    count: int
+
+
+class RegradeAccepted(BaseModel):
+    queued: list[str] = Field(description="Submissions given a new job.")
+    skipped: int = Field(0, description="Submissions left alone: a job of theirs is in flight already.")
+
+
+class ManualGradeUpdate(BaseModel):
+    score: float = Field(ge=0)
+    comment: str = Field("", max_length=20000)
+
+
+class ManualGradePublic(BaseModel):
+    submission_id: str
+    item_id: str
+    score: float
+    max_score: float
+    comment: str
+    grader: str
+    updated_at: datetime
