@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1.7
+#
+# GradeLab's grading images, built from the repository root:
+#
+#   docker build -f docker/grader.Dockerfile --target sandbox -t gradelab/sandbox .
+#   docker build -f docker/grader.Dockerfile --target grader  -t gradelab/grader .
+#
+# sandbox: what student code needs and nothing else (Python, CUDA torch, torchvision for
+#          submissions that import it, numpy and the course's other imports). No GradeLab
+#          code, no solutions: the docker launcher runs each student process in it.
+# grader:  the trusted side: GradeLab, the solutions and rubric, bubblewrap, the real data
+#          sets (optional, see WITH_DATA). It runs `gradelab worker` (the GPU queue) and,
+#          as /autograder/run_autograder, doubles as a Gradescope autograder.
+#
+# These images were written without a Docker engine at hand: they have not been built here.
+
+ARG TORCH_IMAGE=pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime
+
+FROM ${TORCH_IMAGE} AS sandbox
+# The course's own imports besides torch (torchvision ships with the base image).
+RUN pip install --no-cache-dir "numpy>=1.26" "matplotlib>=3.8" "h5py>=3.10" "imageio>=2.31" \
+        "pillow>=10" "future>=1.0" "six>=1.16"
+# Student processes run as nobody, with /tmp as their only writable place (a tmpfs).
+USER 65534:65534
+WORKDIR /tmp
+
+FROM sandbox AS grader
+USER root
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/gradelab
+COPY pyproject.toml README.md ./
+COPY gradelab/ gradelab/
+COPY grader/ grader/
+COPY release/ release/
+COPY server/ server/
+COPY solutions/ solutions/
+COPY assignments/ assignments/
+# torch is already there (a CUDA build): the project's torch range keeps it.
+RUN pip install --no-cache-dir -e .
+ENV GRADELAB_ROOT=/opt/gradelab \
+    GRADELAB_VAR_DIR=/var/lib/gradelab \
+    GRADELAB_PROFILE=full \
+    GRADELAB_SANDBOX=bwrap
+RUN mkdir -p /var/lib/gradelab
+# The real CIFAR-10 and COCO captioning sets for the full profile (network needed at build
+# time; build with --build-arg WITH_DATA=0 to fetch them at run time instead).
+ARG WITH_DATA=1
+RUN if [ "$WITH_DATA" = 1 ]; then gradelab data fetch; fi
+COPY docker/run_autograder /autograder/run_autograder
+RUN chmod 0755 /autograder/run_autograder
+CMD ["gradelab", "worker", "--queues", "gpu"]
