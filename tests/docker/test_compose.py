@@ -1,0 +1,44 @@
+"""docker/compose.yaml describes a deployment that matches the project (no engine here to run it)."""
+
+from pathlib import Path
+
+import yaml
+
+from gradelab.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+
+
+def test_the_services_of_a_deployment():
+    services = COMPOSE["services"]
+    assert {"server", "postgres", "redis", "worker-gpu", "worker-cpu"} <= set(services)
+    for name, service in services.items():
+        build = service.get("build")
+        if build:
+            dockerfile = ROOT / "docker" / Path(build["dockerfile"]).name
+            assert dockerfile.exists(), f"{name} builds {build['dockerfile']}, which does not exist"
+            if "target" in build:
+                assert f"AS {build['target']}" in dockerfile.read_text(), (name, build["target"])
+
+
+def test_the_server_never_grades_and_workers_listen_on_the_gpu_and_cpu_queues():
+    services = COMPOSE["services"]
+    assert services["server"]["build"]["dockerfile"].endswith("server.Dockerfile")
+    assert services["worker-gpu"]["build"]["target"] == "grader"
+    gpu_command, cpu_command = services["worker-gpu"]["command"], services["worker-cpu"]["command"]
+    # `gradelab worker --queues` takes the aliases cpu and gpu (mapped to the configured queues).
+    assert gpu_command[:2] == ["gradelab", "worker"] and gpu_command[gpu_command.index("--queues") + 1] == "gpu"
+    assert cpu_command[cpu_command.index("--queues") + 1] == "cpu"
+    devices = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["capabilities"] == ["gpu"]
+
+
+def test_every_process_shares_the_database_broker_and_secret():
+    for name in ("server", "worker-gpu", "worker-cpu"):
+        env = COMPOSE["services"][name]["environment"]
+        assert env["GRADELAB_DATABASE_URL"].startswith("postgresql+psycopg://"), name
+        assert env["GRADELAB_BROKER_URL"].startswith("redis://redis:"), name
+        assert "GRADELAB_SECRET_KEY" in env, name
+        assert set(env) <= set(f"GRADELAB_{field.upper()}" for field in Settings.model_fields), (
+            name, set(env) - set(f"GRADELAB_{field.upper()}" for field in Settings.model_fields))

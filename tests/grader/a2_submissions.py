@@ -1,0 +1,254 @@
+"""Submissions of Assignment 2 built from the reference: a correct copy, and copies with
+one deliberate bug (mutants) or one legitimate difference (variants)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MASTER = ROOT / "solutions" / "a2"
+RELEASE = ROOT / "assignments" / "a2"
+
+
+def reference_submission(destination: Path) -> Path:
+    """The master's code and notebooks, laid out as a submission (no grading files)."""
+    shutil.copytree(MASTER, destination, ignore=shutil.ignore_patterns(
+        "grading", "assignment.toml", "__pycache__", "cifar-10-batches-py", "coco_captioning"))
+    return destination
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``old`` by ``new`` exactly once in ``path`` (a notebook: in its code cells)."""
+
+    path: str
+    old: str
+    new: str
+
+    def apply(self, submission: Path) -> None:
+        target = submission / self.path
+        if target.suffix == ".ipynb":
+            notebook = json.loads(target.read_text())
+            hits = 0
+            for cell in notebook["cells"]:
+                source = "".join(cell["source"])
+                if cell["cell_type"] == "code" and self.old in source:
+                    hits += source.count(self.old)
+                    cell["source"] = source.replace(self.old, self.new)
+            assert hits == 1, f"{self.old!r} found {hits} times in {self.path}"
+            target.write_text(json.dumps(notebook))
+            return
+        text = target.read_text()
+        assert text.count(self.old) == 1, f"{self.old!r} found {text.count(self.old)} times in {self.path}"
+        target.write_text(text.replace(self.old, self.new))
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    edits: tuple[Edit, ...]
+    loses: frozenset[str] = field(default_factory=frozenset)   # the checks it must fail, exactly
+
+    def apply(self, submission: Path) -> Path:
+        for edit in self.edits:
+            edit.apply(submission)
+        return submission
+
+
+LAYERS, FC_NET, CNN = "cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/classifiers/cnn.py"
+RNN_LAYERS, RNN_MODEL = "cs231n/rnn_layers_pytorch.py", "cs231n/classifiers/rnn_pytorch.py"
+BN_FAMILY = {"bn_forward", "bn_forward_hidden", "bn_running", "bn_backward", "bn_backward_hidden", "bn_backward_alt",
+             "bn_backward_alt_hidden", "fc_batchnorm", "sbn_forward", "sbn_forward_hidden", "sbn_backward",
+             "sbn_backward_hidden"}
+
+MUTANTS = [
+    Mutant("momentum swapped in the running averages",
+           (Edit(LAYERS, "        running_mean = momentum * running_mean + (1 - momentum) * mu\n",
+                 "        running_mean = (1 - momentum) * running_mean + momentum * mu\n"),),
+           frozenset({"bn_running", "sbn_forward_hidden"})),
+    Mutant("batchnorm variance with ddof=1",
+           (Edit(LAYERS, "var = (centred**2).mean(axis=0)", "var = (centred**2).sum(axis=0) / (x.shape[0] - 1)"),),
+           frozenset(BN_FAMILY)),
+    Mutant("batchnorm backward without the path through the mean",
+           (Edit(LAYERS, "    dx = dx + dmu / num\n", "    dx = dx\n"),),
+           frozenset({"bn_backward", "bn_backward_hidden"})),
+    Mutant("layernorm mean taken over the batch",
+           (Edit(LAYERS, "mu = x.mean(axis=1, keepdims=True)", "mu = x.mean(axis=0, keepdims=True)"),),
+           frozenset({"ln_forward", "ln_forward_hidden", "ln_backward", "ln_backward_hidden", "fc_layernorm",
+                      "fc_reg"})),
+    Mutant("reg missing from the hidden layers' weight gradients",
+           (Edit(FC_NET, 'grads[f"W{layer}"] = dw + self.reg * self.params[f"W{layer}"]', 'grads[f"W{layer}"] = dw'),),
+           frozenset({"fc_reg"})),
+    Mutant("biases initialised to one",
+           (Edit(FC_NET, 'self.params[f"b{layer}"] = np.zeros(fan_out)', 'self.params[f"b{layer}"] = np.ones(fan_out)'),),
+           frozenset({"fc_init"})),
+    Mutant("dropout not rescaled",
+           (Edit(LAYERS, "mask = (np.random.rand(*x.shape) < p) / p", "mask = (np.random.rand(*x.shape) < p) * 1.0"),),
+           frozenset({"dropout_forward", "dropout_forward_hidden"})),
+    Mutant("padding off by one",
+           (Edit(LAYERS, "    out_w = 1 + (width + 2 * pad - filter_w) // stride\n    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))",
+                 "    out_w = 1 + (width + 2 * pad - filter_w) // stride\n    x_pad = np.pad(x, ((0, 0), (0, 0), (pad + 1, pad + 1), (pad + 1, pad + 1)))"),),
+           frozenset({"conv_forward", "conv_forward_hidden"})),
+    Mutant("conv db summed into the wrong filter",
+           (Edit(LAYERS, "db[f] += grad", "db[0] += grad"),),
+           frozenset({"conv_backward", "conv_backward_hidden"})),
+    Mutant("the max taken over the wrong window",
+           (Edit(LAYERS, "out[n, c, i, j] = x[n, c, top:top + pool_h, left:left + pool_w].max()",
+                 "out[n, c, i, j] = x[n, c, top:top + pool_h, left:left + pool_h].max()"),),
+           frozenset({"pool_forward_hidden"})),
+    Mutant("pool gradients of overlapping windows overwritten instead of added",
+           (Edit(LAYERS, "dx[n, c, top + row, left + col] += dout[n, c, i, j]", "dx[n, c, top + row, left + col] = dout[n, c, i, j]"),),
+           frozenset({"pool_backward_hidden"})),
+    Mutant("groupnorm grouping the wrong axis",
+           (Edit(LAYERS, "groups = x.reshape(num, G, -1)", "groups = x.transpose(0, 2, 3, 1).reshape(num, G, -1)"),),
+           frozenset({"gn_forward", "gn_forward_hidden", "gn_backward", "gn_backward_hidden"})),
+    Mutant("ThreeLayerConvNet without its L2 term",
+           (Edit(CNN, "loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(W3 * W3))", "pass"),),
+           frozenset({"cnn_loss"})),
+    Mutant("sample feeding <NULL> instead of <START>",
+           (Edit(RNN_MODEL, "words = torch.full((N,), self._start, dtype=torch.long)",
+                 "words = torch.full((N,), self._null, dtype=torch.long)"),),
+           frozenset({"captioning_sample"})),
+    Mutant("Part II first convolution padded by 1 instead of 2",
+           (Edit("PyTorch.ipynb", "F.conv2d(x, conv_w1, conv_b1, padding=2)", "F.conv2d(x, conv_w1, conv_b1, padding=1)"),),
+           frozenset({"pt_three_layer_convnet", "pt_part2_train"})),
+    Mutant("Part V asks for 12 epochs",
+           (Edit("PyTorch.ipynb", "    num_epochs = 10\n    ### END SOLUTION", "    num_epochs = 12\n    ### END SOLUTION"),),
+           frozenset({"pt_part5_challenge"})),
+]
+
+VARIANTS = [
+    Mutant("weights initialised last layer first (another RNG order)",
+           (Edit(FC_NET, "for layer in range(1, self.num_layers + 1):\n            fan_in",
+                 "for layer in range(self.num_layers, 0, -1):\n            fan_in"),)),
+    Mutant("dropout mask drawn as rand > 1 - p",
+           (Edit(LAYERS, "mask = (np.random.rand(*x.shape) < p) / p", "mask = (np.random.rand(*x.shape) > 1 - p) / p"),)),
+    Mutant("batchnorm_backward_alt delegating to the graph version",
+           (Edit(LAYERS, '    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]\n    num = dout.shape[0]\n    dbeta',
+                 '    return batchnorm_backward(dout, cache)\n    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]\n    num = dout.shape[0]\n    dbeta'),)),
+    Mutant("batchnorm variance as E[x^2] - E[x]^2",
+           (Edit(LAYERS, "var = (centred**2).mean(axis=0)", "var = (x**2).mean(axis=0) - mu**2"),)),
+    Mutant("sample stopping each caption at <END>",
+           (Edit(RNN_MODEL, "words = torch.full((N,), self._start, dtype=torch.long)",
+                 "words = torch.full((N,), self._start, dtype=torch.long)\n            done = torch.zeros(N, dtype=torch.bool)"),
+            Edit(RNN_MODEL, "                captions[:, t] = words",
+                 "                captions[:, t] = torch.where(done, torch.full_like(words, self._null), words)\n"
+                 "                done = done | (words == self._end)"))),
+    # A correct submission that also tries to cheat at import time: it fakes numpy's
+    # comparisons and looks for the solutions. Neither matters (comparisons happen on the
+    # trusted side; the solutions are not in the sandbox), so it loses nothing either.
+    Mutant("patches numpy's comparisons and looks for the solutions at import",
+           (Edit(LAYERS, "import numpy as np\n", "import numpy as np\n"
+                 "import os as _os\n"
+                 "np.allclose = lambda *args, **kwargs: True\n"
+                 "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
+                 # The checkout's path itself may exist inside (the venv under it is
+                 # bound read-only), but nothing of the project beside the venv may.
+                 f"for _path in ({str(MASTER)!r}, {str(ROOT / 'grader')!r}, {str(ROOT / 'var')!r},\n"
+                 "              '/runtime/scenarios/../../solutions'):\n"
+                 "    if _os.path.exists(_path):\n"
+                 "        raise RuntimeError('the solutions are visible from the sandbox: ' + _path)\n"
+                 f"if _os.path.isdir({str(ROOT)!r}) and set(_os.listdir({str(ROOT)!r})) - {{'.venv'}}:\n"
+                 f"    raise RuntimeError('the checkout is visible from the sandbox: ' + {str(ROOT)!r})\n"),)),
+]
+
+
+# The Parts II-V cells as the course's own starter notebook has them (top-level code, then a
+# training call), answered correctly.
+COURSE_CELLS = [
+    """learning_rate = 3e-3
+channel_1 = 32
+channel_2 = 16
+
+conv_w1 = None
+conv_b1 = None
+conv_w2 = None
+conv_b2 = None
+fc_w = None
+fc_b = None
+conv_w1 = random_weight((channel_1, 3, 5, 5))
+conv_b1 = zero_weight((channel_1,))
+conv_w2 = random_weight((channel_2, channel_1, 3, 3))
+conv_b2 = zero_weight((channel_2,))
+fc_w = random_weight((channel_2 * 32 * 32, 10))
+fc_b = zero_weight((10,))
+
+params = [conv_w1, conv_b1, conv_w2, conv_b2, fc_w, fc_b]
+train_part2(three_layer_convnet, params, learning_rate)
+""",
+    """learning_rate = 3e-3
+channel_1 = 32
+channel_2 = 16
+
+model = None
+optimizer = None
+model = ThreeLayerConvNet(3, channel_1, channel_2, num_classes=10)
+optimizer = optim.SGD(model.parameters(), lr=learning_rate)
+
+train_part34(model, optimizer)
+""",
+    """hidden_layer_size = 4000
+learning_rate = 1e-2
+model = nn.Sequential(Flatten(), nn.Linear(3 * 32 * 32, hidden_layer_size), nn.ReLU(),
+                      nn.Linear(hidden_layer_size, 10))
+optimizer = optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9, nesterov=True)
+train_part34(model, optimizer)
+""",
+    """channel_1 = 32
+channel_2 = 16
+learning_rate = 1e-2
+model = None
+optimizer = None
+model = nn.Sequential(
+    nn.Conv2d(3, channel_1, 5, padding=2),
+    nn.ReLU(),
+    nn.Conv2d(channel_1, channel_2, 3, padding=1),
+    nn.ReLU(),
+    nn.Flatten(),
+    nn.Linear(channel_2 * 32 * 32, 10),
+)
+optimizer = optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9, nesterov=True)
+train_part34(model, optimizer)
+""",
+    """model = None
+optimizer = None
+model = nn.Sequential(
+    nn.Conv2d(3, channel_1, 3, padding=1), nn.BatchNorm2d(channel_1), nn.ReLU(),
+    nn.Conv2d(channel_1, channel_1, 3, padding=1), nn.BatchNorm2d(channel_1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(channel_1, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10),
+)
+optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+train_part34(model, optimizer, epochs=10)
+""",
+]
+
+BUILDERS = ("init_three_layer_convnet_params", "make_module_convnet", "make_sequential_convnet", "make_challenge_model")
+
+
+def course_style_pytorch(submission: Path) -> Path:
+    """Rewrite the submission's PyTorch.ipynb the way the course's starter lays it out:
+    our builder functions removed, their work done by top-level cells instead."""
+    import ast
+
+    path = submission / "PyTorch.ipynb"
+    notebook = json.loads(path.read_text())
+    kept = []
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                                       for line in source.splitlines()))
+            if any(isinstance(node, ast.FunctionDef) and node.name in BUILDERS for node in tree.body):
+                continue
+            if "import torch\n" in source:
+                source = "import torchvision.datasets as dset  # absent here: recorded, the rest loads\n" + source
+        kept.append({**cell, "source": source})
+    kept += [{"cell_type": "code", "id": f"course-part-{index}", "metadata": {}, "source": cell, "outputs": [],
+              "execution_count": None} for index, cell in enumerate(COURSE_CELLS, start=2)]
+    notebook["cells"] = kept
+    path.write_text(json.dumps(notebook))
+    return submission

@@ -1,0 +1,36 @@
+"""The rubric's comparisons: the notebooks' relative error, an absolute floor, and messages."""
+
+import numpy as np
+import pytest
+
+from grader.errors import CheckFailed
+from grader.plugin import expect
+
+
+def test_rel_error_is_the_notebooks_definition():
+    assert expect.rel_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert expect.rel_error(1.0, 3.0) == pytest.approx(0.5)
+    assert expect.rel_error(0.0, 1e-12) == pytest.approx(1e-4)  # the 1e-8 floor of the denominator
+
+
+def test_a_tiny_gradient_with_finite_difference_noise_passes_only_with_an_absolute_floor():
+    analytic, numeric = 2.2059e-09, 2.2204e-09  # measured: a correct net, loss ~2.3, h = 1e-5
+    with pytest.raises(CheckFailed, match=r"relative error .* > 1e-05"):
+        expect.close(analytic, numeric, name="grads['W3']", tol=1e-5)
+    expect.close(analytic, numeric, name="grads['W3']", tol=1e-5, atol=1e-9)
+
+
+def test_the_absolute_floor_does_not_excuse_a_real_error():
+    got = np.array([0.5, 1e-10, 0.30])
+    want = np.array([0.5, 2e-10, 0.32])
+    with pytest.raises(CheckFailed) as failure:
+        expect.close(got, want, name="dx", tol=1e-5, atol=1e-9, case="the hidden case", hint="check dx")
+    message = str(failure.value)
+    assert message.startswith("On the hidden case") and "dx differs" in message and "check dx" in message
+
+
+def test_nan_and_shape_mismatches_are_named():
+    with pytest.raises(CheckFailed, match="NaN"):
+        expect.close(np.array([np.nan]), np.array([1.0]), name="out", tol=1e-5, atol=1.0)
+    with pytest.raises(CheckFailed, match=r"shape \(2,\), expected \(3,\)"):
+        expect.close(np.zeros(2), np.zeros(3), name="out", tol=1e-5)

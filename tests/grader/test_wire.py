@@ -1,0 +1,68 @@
+import io
+
+import numpy as np
+import pytest
+
+from grader.student_side import wire
+
+
+def roundtrip(payload):
+    return wire.read_message(io.BytesIO(wire.encode("x", payload)))
+
+
+def test_nested_values_and_arrays_survive_the_trip():
+    payload = {"a": np.arange(6.0).reshape(2, 3), "b": [1, 2.5, None, True, "s"], "c": {"d": np.int64(4)},
+               "e": (np.float32(1.5), np.array([1, 2], dtype=np.int32))}
+    event, got = roundtrip(payload)
+    assert event == "x"
+    np.testing.assert_array_equal(got["a"], payload["a"])
+    assert got["b"] == [1, 2.5, None, True, "s"]
+    assert got["c"] == {"d": 4} and isinstance(got["c"]["d"], int)
+    assert got["e"][0] == 1.5 and got["e"][1].dtype == np.int32
+
+
+def test_torch_tensors_become_arrays():
+    torch = pytest.importorskip("torch")
+    _, got = roundtrip({"t": torch.ones(2, 2, requires_grad=True) * 2})
+    assert isinstance(got["t"], np.ndarray) and got["t"].sum() == 8
+
+
+def test_tensors_without_a_numpy_form_are_refused_not_crashed_on():
+    torch = pytest.importorskip("torch")
+    for tensor in (torch.ones(2, dtype=torch.bfloat16), torch.ones(2).to_sparse()):
+        with pytest.raises(wire.WireError, match="cannot send this tensor"):
+            wire.encode("x", {"t": tensor})
+
+
+@pytest.mark.parametrize("bad", [np.array([object()], dtype=object), {1: "non-str key"}, object()])
+def test_unsendable_values_are_refused(bad):
+    with pytest.raises(wire.WireError):
+        wire.encode("x", {"v": bad})
+
+
+def test_a_pickled_array_is_refused_on_reading():
+    frame = bytearray(wire.encode("x", {"a": np.zeros(3)}))
+    # Splice in an object-array .npy (pickled payload) in place of the real array.
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    blob = buffer.getvalue()
+    header_end = 8 + int.from_bytes(frame[4:8], "little")
+    forged = bytes(frame[:header_end]) + len(blob).to_bytes(8, "little") + blob
+    with pytest.raises(wire.WireError, match="not a plain .npy"):
+        wire.read_message(io.BytesIO(forged))
+
+
+def test_garbage_and_truncation_are_protocol_errors():
+    with pytest.raises(wire.WireError, match="bad frame marker"):
+        wire.read_message(io.BytesIO(b"hello world, not a frame"))
+    frame = wire.encode("x", {"a": np.zeros(100)})
+    with pytest.raises(wire.WireError, match="stream ended"):
+        wire.read_message(io.BytesIO(frame[:-10]))
+    with pytest.raises(wire.PeerClosed):
+        wire.read_message(io.BytesIO(b""))
+
+
+def test_size_limit_is_enforced():
+    frame = wire.encode("x", {"a": np.zeros(1000)})
+    with pytest.raises(wire.WireError, match="limit"):
+        wire.read_message(io.BytesIO(frame), max_bytes=500)

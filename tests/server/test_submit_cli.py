@@ -1,0 +1,90 @@
+"""`gradelab submit` against a live server that grades for real (one local worker)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from server.submit_cli import EXIT_BELOW_MIN, EXIT_ERROR, EXIT_FAILED, submit_command
+from tests.server.conftest import LiveServer
+from tests.server.factories import finish_queued_jobs, toy_zip
+
+
+@pytest.fixture
+def grading_server(settings, database, toy):
+    from server.app import create_app
+
+    settings.local_workers = 1
+    with LiveServer(create_app(settings)) as live:
+        yield live
+
+
+@pytest.fixture
+def zips(tmp_path):
+    paths = {}
+    for name, mutate in (("reference", None), ("broken", "wrong_relu")):
+        paths[name] = tmp_path / f"{name}.zip"
+        paths[name].write_bytes(toy_zip(mutate))
+    return paths
+
+
+def run(server, token, *args):
+    result = CliRunner().invoke(submit_command, [*args, "--assignment", "toy", "--server", server.url,
+                                                 "--token", token], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_waiting_for_a_full_score(grading_server, users, zips):
+    code, output = run(grading_server, users["alice"], str(zips["reference"]), "--wait", "--min-score", "5")
+    assert code == 0, output
+    assert "affine: forward" in output and "Final score: 5 / 7 (manual items: 0 / 2 so far)" in output
+
+
+def test_below_the_minimum_score_fails_the_job(grading_server, users, zips):
+    code, output = run(grading_server, users["alice"], str(zips["broken"]), "--min-score", "4.5")
+    assert code == EXIT_BELOW_MIN, output
+    assert "relu" in output and "wrong" in output and "Below the required 4.5" in output
+
+
+def test_ci_submits_for_a_student_without_waiting(grading_server, users, zips):
+    code, output = run(grading_server, users["robot"], str(zips["reference"]), "--student", "alice")
+    assert code == 0 and output.strip().splitlines()[-1].isalnum()
+
+
+def test_a_refused_upload_says_why(grading_server, users, tmp_path):
+    essay = tmp_path / "essay.pdf"
+    essay.write_bytes(b"%PDF-1.4")
+    code, output = run(grading_server, users["alice"], str(essay), "--wait")
+    assert code == EXIT_ERROR and "(415)" in output and "neither a zip nor a notebook" in output
+    code, output = run(grading_server, "glt_wrong", str(essay))
+    assert code == EXIT_ERROR and "unknown or revoked" in output
+
+
+def test_an_unreachable_server(zips):
+    result = CliRunner().invoke(submit_command, [str(zips["reference"]), "--assignment", "toy", "--server",
+                                                 "http://127.0.0.1:9", "--token", "t", "--retries", "0"])
+    assert result.exit_code == EXIT_ERROR and "cannot reach" in result.output
+
+
+def test_a_submission_that_cannot_be_graded_exits_2(settings, database, toy, users, zips):
+    from grader.results import GradeResult
+    from server.app import create_app
+
+    stop = threading.Event()
+
+    def worker_that_gives_up():  # a worker whose grading found nothing gradable
+        while not stop.is_set() and not finish_queued_jobs(database, GradeResult.not_gradable("toy", "no code found")):
+            time.sleep(0.2)
+
+    with LiveServer(create_app(settings)) as live:
+        thread = threading.Thread(target=worker_that_gives_up)
+        thread.start()
+        try:
+            code, output = run(live, users["alice"], str(zips["reference"]), "--wait")
+        finally:
+            stop.set()
+            thread.join()
+    assert code == EXIT_FAILED and "Not graded: no code found" in output
