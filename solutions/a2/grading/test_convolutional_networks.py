@@ -43,10 +43,28 @@ def hidden_pool_case(rng, kind="any"):
         if (kind == "non_square" and ph == pw) or (kind == "overlapping" and stride >= min(ph, pw)):
             continue
         H, W = int(rng.integers(max(ph, 2), 9)), int(rng.integers(max(pw, 2), 9))
+        out_h, out_w = 1 + (H - ph) // stride, 1 + (W - pw) // stride
+        if kind == "overlapping" and out_h == out_w == 1:
+            continue  # a single window overlaps nothing
+        if kind == "non_square" and (H == ph or W == pw):
+            continue  # a window as wide as x: a too-wide window would be clipped to the same
         if (H - ph) % stride == 0 and (W - pw) % stride == 0 and (ph, pw) != (1, 1):
             N, C = int(rng.integers(1, 4)), int(rng.integers(1, 4))
             x = rng.normal(size=(N, C, H, W))
-            dout = rng.normal(size=(N, C, 1 + (H - ph) // stride, 1 + (W - pw) // stride))
+            if kind == "non_square":
+                # The first window's maximum in its far corner, and larger values just past
+                # its right and bottom edges: a window of the wrong height or width then
+                # gets out[0, 0] wrong (with random x alone, 1 grading in ~400 did not).
+                top = x.max()
+                x[:, :, ph - 1, pw - 1] = top + 1
+                x[:, :, 0, pw] = x[:, :, ph, 0] = top + 2
+            if kind == "overlapping":
+                # Plant one maximum shared by two neighbouring windows, so their gradients
+                # must add up there: with random x alone, 1 grading in ~2000 had no shared
+                # maximum and code that overwrote instead of adding passed.
+                row, col = (stride, 0) if out_h > 1 else (0, stride)
+                x[:, :, row, col] = x.max() + 1
+            dout = rng.normal(size=(N, C, out_h, out_w))
             return x, {"pool_height": ph, "pool_width": pw, "stride": stride}, dout
 
 
