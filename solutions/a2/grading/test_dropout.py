@@ -76,15 +76,23 @@ def smooth_probes(numeric):
     return np.abs(numeric[:, 0] - numeric[:, 1]) <= 1e-8 + 1e-4 * np.abs(numeric[:, 0])
 
 
+def dropout_net_inputs(rng, N=2, D=15, hidden=(20, 30), C=10):
+    """X: (N, D), y: (N,), params of a FullyConnectedNet whose first-layer ReLUs are all on.
+
+    Every first-layer pre-activation is >= 0.5: then any dropped unit changes the loss, so
+    "dropout was applied" is decidable. With random biases, 1 grading in ~4000 had every
+    dropped unit already zero, and a net that dropped without rescaling lost fc_dropout.
+    """
+    X, y = rng.normal(size=(N, D)), rng.integers(C, size=N)
+    params = random_params(rng, D, hidden, C)
+    params["b1"] = -np.min(X @ params["W1"], axis=0) + rng.uniform(0.5, 1.0, size=hidden[0])
+    return X, y, params
+
+
 @pytest.mark.rubric("fc_dropout")
 def test_fc_dropout(student, reference, hidden_rng):
-    N, D, hidden, C = 2, 15, [20, 30], 10
-    X, y = hidden_rng.normal(size=(N, D)), hidden_rng.integers(C, size=N)
-    params = random_params(hidden_rng, D, hidden, C)
-    # Every first-layer ReLU on, with a margin: then any dropped unit changes the loss, so
-    # "dropout was applied" is decidable. With random biases, 1 grading in ~4000 had every
-    # dropped unit already zero, and a net that dropped without rescaling lost this item.
-    params["b1"] = -np.min(X @ params["W1"], axis=0) + hidden_rng.uniform(0.5, 1.0, size=hidden[0])
+    D, hidden, C = 15, [20, 30], 10
+    X, y, params = dropout_net_inputs(hidden_rng, D=D, hidden=hidden, C=C)
     plain = {"module": "classifiers.fc_net", "cls": "FullyConnectedNet", "params": params, "X": X, "y": y}
     baseline = reference.run("models.loss", kwargs=net_kwargs(D, hidden, C), **plain)
     h = 1e-5
