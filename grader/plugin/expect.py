@@ -74,16 +74,17 @@ def close(got: Any, want: Any, *, name: str, tol: float, atol: float = 0.0, case
         raise CheckFailed(_sentence(case, problem, hint))
 
 
-def close_all(pairs: Mapping[str, tuple[Any, Any, float]], *, case: str = "",
+def close_all(pairs: Mapping[str, tuple[Any, ...]], *, case: str = "",
               hint: Callable[[list[str], list[str]], str | None] | str | None = None) -> None:
     """Compare several outputs at once and say which match and which do not.
 
-    ``pairs``: name -> (got, want, tol). ``hint``: a string, or a function of
-    (failing names, passing names) that picks a hint for this pattern of failures.
+    ``pairs``: name -> (got, want, tol) or (got, want, tol, atol), as in ``close``.
+    ``hint``: a string, or a function of (failing names, passing names) that picks a
+    hint for this pattern of failures.
     """
     failing, passing, problems = [], [], []
-    for name, (got, want, tol) in pairs.items():
-        problem = mismatch(name, got, want, tol)
+    for name, (got, want, *bounds) in pairs.items():
+        problem = mismatch(name, got, want, *bounds)
         (failing if problem else passing).append(name)
         if problem:
             problems.append(problem)

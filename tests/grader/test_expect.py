@@ -34,3 +34,14 @@ def test_nan_and_shape_mismatches_are_named():
         expect.close(np.array([np.nan]), np.array([1.0]), name="out", tol=1e-5, atol=1.0)
     with pytest.raises(CheckFailed, match=r"shape \(2,\), expected \(3,\)"):
         expect.close(np.zeros(2), np.zeros(3), name="out", tol=1e-5)
+
+
+def test_close_all_takes_an_absolute_floor_per_output():
+    """A gradient that is zero in exact arithmetic (a bias before batchnorm) differs between
+    two right implementations by rounding alone; the other outputs keep the relative bound."""
+    zero_by_rounding = (np.array([8.8e-12, -1e-17]), np.array([-2e-13, 3e-17]))
+    with pytest.raises(CheckFailed, match=r"db1 differs"):
+        expect.close_all({"db1": (*zero_by_rounding, 1e-4)})
+    expect.close_all({"db1": (*zero_by_rounding, 1e-4, 1e-9), "dW1": (np.ones(2), np.ones(2), 1e-4)})
+    with pytest.raises(CheckFailed, match=r"db1 matches, dW1 does not"):
+        expect.close_all({"db1": (*zero_by_rounding, 1e-4, 1e-9), "dW1": (np.ones(2), np.ones(2) * 1.1, 1e-4)})
