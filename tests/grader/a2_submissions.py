@@ -4,6 +4,7 @@ one deliberate bug (mutants) or one legitimate difference (variants)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,18 @@ class Edit:
         text = target.read_text()
         assert text.count(self.old) == 1, f"{self.old!r} found {text.count(self.old)} times in {self.path}"
         target.write_text(text.replace(self.old, self.new))
+
+
+def in_process_package(root: Path, mutant: Mutant | None = None) -> tuple[Path, str]:
+    """The reference package copied under ``root`` with the mutant's edits applied, under a
+    package name of its own (its imports are relative), so that several can be imported in
+    one process without one shadowing another in sys.modules. Returns (root, package)."""
+    package = re.sub(r"\W", "_", f"a2_{root.parent.name}_{root.name}")
+    shutil.copytree(MASTER / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "datasets"))
+    for edit in mutant.edits if mutant else ():
+        edit.apply(root)
+    (root / "cs231n").rename(root / package)
+    return root, package
 
 
 @dataclass(frozen=True)

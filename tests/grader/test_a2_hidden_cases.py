@@ -8,8 +8,6 @@ hundreds: cheap enough for every run, unlike whole gradings.
 """
 
 import importlib
-import re
-import shutil
 import sys
 import zlib
 
@@ -19,7 +17,7 @@ import pytest
 from grader.errors import CheckFailed
 from grader.plugin.proxies import ReferenceProxy
 from grader.student_side.loader import Implementation
-from tests.grader.a2_submissions import MASTER, MUTANTS, VARIANTS
+from tests.grader.a2_submissions import MASTER, MUTANTS, VARIANTS, in_process_package
 
 GRADING = MASTER / "grading"
 
@@ -34,15 +32,7 @@ def rubric():
 
 
 def implementation(root, mutant=None):
-    """The reference package copied under root (a test's tmp_path / "ref" or "mut") with the
-    mutant's edits applied, under a package name of its own (its imports are relative), so
-    that several live in one process without one shadowing another in sys.modules."""
-    package = re.sub(r"\W", "_", f"a2_{root.parent.name}_{root.name}")
-    shutil.copytree(MASTER / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "datasets"))
-    for edit in mutant.edits if mutant else ():
-        edit.apply(root)
-    (root / "cs231n").rename(root / package)
-    return ReferenceProxy(Implementation(root, package))
+    return ReferenceProxy(Implementation(*in_process_package(root, mutant)))
 
 
 def mutant(name):
