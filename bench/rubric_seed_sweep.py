@@ -20,19 +20,15 @@ import platform
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
-import numpy as np
 from results_file import write_section  # bench/results_file.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "solutions" / "a2" / "grading"), str(ROOT)]
 
-from grader.errors import CheckFailed  # noqa: E402
-from grader.plugin.proxies import ReferenceProxy  # noqa: E402
-from grader.student_side.loader import Implementation, LoadFailure  # noqa: E402
-from tests.grader.a2_submissions import MUTANTS, VARIANTS, Mutant, in_process_package  # noqa: E402
+from grader.student_side.loader import LoadFailure  # noqa: E402
+from tests.grader.a2_submissions import MUTANTS, VARIANTS, Mutant, in_process, item_failure  # noqa: E402
 
 RUBRIC_MODULES = ("test_batchnormalization", "test_convolutional_networks", "test_dropout", "test_rnn_captioning")
 FIXTURES = {"student", "reference", "hidden_rng"}
@@ -47,26 +43,15 @@ def sweepable_items():
                 yield marks[0].args[0], check
 
 
-def verdict(check, student, reference, item, seed):
-    """The item's failure message on this seed, or None when it passes."""
-    arguments = {"student": student, "reference": reference,
-                 "hidden_rng": np.random.default_rng([seed, zlib.crc32(item.encode())])}
-    try:
-        check(**{name: arguments[name] for name in inspect.signature(check).parameters})
-    except CheckFailed as failure:
-        return str(failure)
-    return None
-
-
 def sweep(submission: Mutant | None, items, reference, seeds, workdir: Path):
     """-> (wrong verdicts, first example) for one submission; None if it cannot load here."""
-    student = ReferenceProxy(Implementation(*in_process_package(workdir, submission)))
+    student = in_process(workdir, submission)
     loses = submission.loses if submission else frozenset()
     wrong, example = 0, ""
     for seed in seeds:
         for item, check in items:
             try:
-                message = verdict(check, student, reference, item, seed)
+                message = item_failure(check, student, reference, item, seed)
             except LoadFailure:
                 return None  # e.g. the variant that refuses to import where it can see the solutions
             if (message is not None) != (item in loses):
@@ -85,7 +70,7 @@ def main() -> None:
     seeds = range(args.first, args.first + args.seeds)
     rows, started = [], time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        reference = ReferenceProxy(Implementation(*in_process_package(Path(scratch) / "reference")))
+        reference = in_process(Path(scratch) / "reference")
         # These items drive the package only: edits of notebooks are left out.
         submissions = [("reference", None)] + [
             (f"{kind}: {m.name}", m) for kind, group in (("mutant", MUTANTS), ("variant", VARIANTS)) for m in group

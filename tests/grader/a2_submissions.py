@@ -3,11 +3,19 @@ one deliberate bug (mutants) or one legitimate difference (variants)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+
+from grader.errors import CheckFailed
+from grader.plugin.proxies import ReferenceProxy
+from grader.student_side.loader import Implementation
 
 ROOT = Path(__file__).resolve().parents[2]
 MASTER = ROOT / "solutions" / "a2"
@@ -47,16 +55,31 @@ class Edit:
         target.write_text(text.replace(self.old, self.new))
 
 
-def in_process_package(root: Path, mutant: Mutant | None = None) -> tuple[Path, str]:
-    """The reference package copied under ``root`` with the mutant's edits applied, under a
-    package name of its own (its imports are relative), so that several can be imported in
-    one process without one shadowing another in sys.modules. Returns (root, package)."""
+def in_process(root: Path, mutant: Mutant | None = None):
+    """The reference package copied under ``root`` with the mutant's edits applied, as a
+    scenario runner (``.run(scenario, **inputs)``) in this process. The copy gets a package
+    name of its own (its imports are relative), so several live in one process without one
+    shadowing another in sys.modules."""
     package = re.sub(r"\W", "_", f"a2_{root.parent.name}_{root.name}")
     shutil.copytree(MASTER / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "datasets"))
     for edit in mutant.edits if mutant else ():
         edit.apply(root)
     (root / "cs231n").rename(root / package)
-    return root, package
+    return ReferenceProxy(Implementation(root, package))
+
+
+def item_failure(check, student, reference, item: str, seed: int) -> str | None:
+    """Run one rubric item's check in process: its failure message, or None when it passes.
+
+    check takes any of the fixtures student, reference and hidden_rng (seeded from seed
+    and the item's id, as a grading run seeds it from the secret and the item)."""
+    fixtures = {"student": student, "reference": reference,
+                "hidden_rng": np.random.default_rng([seed, zlib.crc32(item.encode())])}
+    try:
+        check(**{name: fixtures[name] for name in inspect.signature(check).parameters})
+    except CheckFailed as failure:
+        return str(failure)
+    return None
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,10 @@ def smooth_probes(numeric):
     return np.abs(numeric[:, 0] - numeric[:, 1]) <= 1e-8 + 1e-4 * np.abs(numeric[:, 0])
 
 
-def dropout_net_inputs(rng, N=2, D=15, hidden=(20, 30), C=10):
+N, D, HIDDEN, C = 2, 15, [20, 30], 10  # the notebook's network for the dropout gradient check
+
+
+def dropout_net_inputs(rng):
     """X: (N, D), y: (N,), params of a FullyConnectedNet whose first-layer ReLUs are all on.
 
     Every first-layer pre-activation is >= 0.5: then any dropped unit changes the loss, so
@@ -84,23 +87,22 @@ def dropout_net_inputs(rng, N=2, D=15, hidden=(20, 30), C=10):
     dropped unit already zero, and a net that dropped without rescaling lost fc_dropout.
     """
     X, y = rng.normal(size=(N, D)), rng.integers(C, size=N)
-    params = random_params(rng, D, hidden, C)
-    params["b1"] = -np.min(X @ params["W1"], axis=0) + rng.uniform(0.5, 1.0, size=hidden[0])
+    params = random_params(rng, D, HIDDEN, C)
+    params["b1"] = -np.min(X @ params["W1"], axis=0) + rng.uniform(0.5, 1.0, size=HIDDEN[0])
     return X, y, params
 
 
 @pytest.mark.rubric("fc_dropout")
 def test_fc_dropout(student, reference, hidden_rng):
-    D, hidden, C = 15, [20, 30], 10
-    X, y, params = dropout_net_inputs(hidden_rng, D=D, hidden=hidden, C=C)
+    X, y, params = dropout_net_inputs(hidden_rng)
     plain = {"module": "classifiers.fc_net", "cls": "FullyConnectedNet", "params": params, "X": X, "y": y}
-    baseline = reference.run("models.loss", kwargs=net_kwargs(D, hidden, C), **plain)
+    baseline = reference.run("models.loss", kwargs=net_kwargs(D, HIDDEN, C), **plain)
     h = 1e-5
     probes = [[name, int(hidden_rng.integers(np.asarray(value).size))] for name, value in sorted(params.items())
               for _ in range(4)]
     for keep in (0.75, 0.5):
         case = f"the notebook's shapes with dropout_keep_ratio={keep}, seed=123"
-        got = student.run("models.loss_probes", kwargs=net_kwargs(D, hidden, C, dropout_keep_ratio=keep, seed=123),
+        got = student.run("models.loss_probes", kwargs=net_kwargs(D, HIDDEN, C, dropout_keep_ratio=keep, seed=123),
                           probes=probes, steps=[h, h / 2], **plain)
         plus, minus = np.asarray(got["plus"], dtype=float), np.asarray(got["minus"], dtype=float)
         if plus.shape != (len(probes), 2) or minus.shape != plus.shape:
