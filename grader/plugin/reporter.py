@@ -95,7 +95,7 @@ class Reporter:
             tests.append(result)
         answers = self._manual_answers()
         for item, answer in zip(self.rubric.manual, answers, strict=True):
-            shown = answer.answer if answer.answer is not None else "(no answer found in the notebook)"
+            shown = answer.answer if answer.answer is not None else self._missing_answer(item.notebook)
             tests.append(CheckResult(
                 id=item.id, name=item.name, score=0.0, max_score=0.0, outcome="manual",
                 message=f"Graded by a person ({item.points:g} points).\n\n{shown}", notebook=item.notebook,
@@ -108,6 +108,11 @@ class Reporter:
             environment=self.environment, notes=self.notes,
         )
         return result
+
+    def _missing_answer(self, notebook: str) -> str:
+        if not (self.spec.submission_dir / f"{notebook}.ipynb").is_file():
+            return f"(not submitted: this submission does not include {notebook}.ipynb)"
+        return "(no answer found in the notebook)"
 
     def _manual_answers(self) -> list[ManualAnswer]:
         by_notebook: dict[str, list[RubricItem]] = {}

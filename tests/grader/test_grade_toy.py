@@ -47,6 +47,14 @@ def test_a_single_notebook_grades_its_own_checks(grade_toy, toy_submission):
     assert outcomes(result)["scale"] == "passed" and outcomes(result)["affine"] == "not_submitted"
 
 
+def test_a_free_text_answer_of_a_missing_notebook_says_not_submitted(grade_toy, toy_submission):
+    (toy_submission / "Toy.ipynb").unlink()
+    result = grade_toy(toy_submission)
+    question = next(t for t in result.tests if t.id == "toy_q1")
+    assert result.manual_answers[0].answer is None
+    assert "not submitted: this submission does not include Toy.ipynb" in question.message
+
+
 def test_an_unreadable_notebook_says_so(grade_toy, toy_submission):
     (toy_submission / "Toy.ipynb").write_text(json.dumps({"cells": 5}))
     result = grade_toy(toy_submission)
