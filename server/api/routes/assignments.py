@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.api import API_PREFIX
@@ -16,7 +17,7 @@ from server.api.upload import receive_file
 from server.crud import assignments as crud
 from server.crud.submissions import regrade_assignment
 from server.errors import NotFound
-from server.models import Assignment
+from server.models import Assignment, User
 from server.releases import check_bundle
 from server.schemas.assignments import AssignmentPublic, AssignmentsPublic, AssignmentUpsert
 from server.schemas.submissions import RegradeAccepted
@@ -52,6 +53,11 @@ def read_assignment(assignment_id: str, user: CurrentUser, session: SessionDep) 
             responses={200: {"content": {"application/zip": {}}, "description": "The student release zip."}})
 def download_release(assignment_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """The student release: notebooks with TODO stubs and the starter package, as one zip."""
+    return release_zip_response(session, assignment_id, user)
+
+
+def release_zip_response(session: Session, assignment_id: str, user: User) -> Response:
+    """The release zip of ``assignment_id`` as ``user`` may download it (the web pages' link too)."""
     assignment = crud.get_assignment(session, assignment_id, user, with_zip=True)
     if assignment.release_zip is None:
         raise NotFound(f"{assignment_id} has no release to download yet; an instructor uploads one with "

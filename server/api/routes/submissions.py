@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
-from server.api.upload import receive_file
-from server.api.views import status_url, submission_public, submission_summaries
-from server.core.logging import submission_context
+from server.api.intake import accept_upload
+from server.api.views import submission_public, submission_summaries
 from server.crud import submissions as crud
-from server.crud.assignments import get_assignment, master_path
-from server.crud.users import require_user
-from server.errors import Forbidden, InvalidInput, NotFound
+from server.errors import InvalidInput, NotFound
 from server.feedback import manual_items
-from server.models import Upload, User
+from server.models import Upload
 from server.schemas.submissions import (
     ManualGradePublic,
     ManualGradeUpdate,
@@ -31,9 +23,7 @@ from server.schemas.submissions import (
     SubmissionPublic,
     SubmissionsPublic,
 )
-from server.validation import upload_kind, validate_submission
 
-log = logging.getLogger("gradelab.api")
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -62,69 +52,10 @@ async def submit(request: Request, response: Response, user: CurrentUser, sessio
     cutoff and the daily cap before the body is read; its size while it streams; then
     its content. A retried upload with the same ``Idempotency-Key`` is the same submission.
     """
-    def precheck():
-        target = get_assignment(session, assignment, user)
-        owner = _owner(session, user, student)
-        replay = crud.find_replay(session, user, idempotency_key)
-        replayed = _accepted(replay, replayed=True) if replay is not None else None
-        if replay is None:
-            crud.check_can_submit(session, target, owner, user)
-        session.commit()  # end the read transaction: the body may take a while to arrive
-        return target, owner, replay, replayed
-
-    target, owner, replay, replayed = await run_in_threadpool(precheck)
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
-    try:
-        received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
-        if replay is not None:
-            crud.check_replay(replay, target, owner, received.sha256)
-            response.headers["Location"] = replayed.status_url
-            return replayed
-        upload_kind(received.path, received.head)
-        master = master_path(settings, target.master)
-        await run_in_threadpool(validate_submission, received.path, master, settings)
-
-        def store():
-            accepted = crud.create_submission(
-                session, assignment=target, student=owner, submitter=user, filename=received.filename,
-                data=received.path.read_bytes(), sha256=received.sha256, idempotency_key=idempotency_key)
-            session.commit()
-            return accepted.job, _accepted(accepted.submission, replayed=accepted.replayed)
-
-        job, body = await run_in_threadpool(store)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    if job is not None:
-        with submission_context(body.id):
-            log.info("submission accepted", extra={"assignment": target.id, "student": owner.name,
-                                                   "bytes": received.size, "job_id": job.id})
-        await run_in_threadpool(runtime.submit, job.id, job.queue)
+    body = await accept_upload(request, session=session, settings=settings, runtime=runtime, user=user,
+                               assignment_id=assignment, student=student, idempotency_key=idempotency_key)
     response.headers["Location"] = body.status_url
     return body
-
-
-def _owner(session, user: User, student: str | None) -> User:
-    """Whose submission this is: the caller, or (CI, instructors) the named student."""
-    if user.role == "student":
-        if student not in (None, user.name):
-            raise Forbidden("a student token submits only its own work; leave out ?student=")
-        return user
-    if user.role == "ci" and not student:
-        raise InvalidInput("a CI token submits on behalf of a student: add ?student=NAME")
-    if not student:
-        return user
-    owner = require_user(session, student)
-    if owner.role != "student":
-        raise InvalidInput(f"{student!r} is not a student")
-    return owner
-
-
-def _accepted(submission, *, replayed: bool) -> SubmissionAccepted:
-    return SubmissionAccepted(id=submission.id, assignment_id=submission.assignment_id,
-                              student=submission.student.name, status=submission.status,
-                              status_url=status_url(submission.id), replayed=replayed)
 
 
 @router.get("", response_model=SubmissionsPublic)
