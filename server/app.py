@@ -2,7 +2,8 @@
 
 ``create_app(settings)`` builds the FastAPI app; its lifespan opens the database, starts
 the job runtime (local grading threads or the Celery dispatcher, and the reaper) and
-stops them at shutdown. The schema must exist already: ``gradelab serve`` runs the
+stops them at shutdown. It serves the API under /api/v1, the health and metrics
+endpoints, and the web pages (``server.web``). The schema must exist already: ``gradelab serve`` runs the
 migrations first; the app never creates tables itself.
 """
 
@@ -13,7 +14,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from server.api import API_PREFIX
@@ -25,6 +26,8 @@ from server.core.db import Database
 from server.errors import ServiceError
 from server.jobs.runtime import JobRuntime
 from server.metrics import make_registry
+from server.web import pages
+from server.web.pages import error_page
 
 
 @asynccontextmanager
@@ -42,7 +45,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database.dispose()
 
 
-async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+async def service_error(request: Request, exc: ServiceError) -> Response:
+    if getattr(request.state, "web_page", False):
+        return error_page(request, exc)
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers())
 
 
@@ -60,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerTiming)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(pages.router)
     return app
 
 

@@ -58,7 +58,7 @@ def serve_command(host: str | None, port: int | None, local_workers: int | None,
 
     url = f"http://{settings.host}:{settings.port}"
     mode = f"Celery on {settings.broker_url}" if settings.broker_url else f"{settings.local_workers} local workers"
-    click.echo(f"GradeLab at {url}  (API docs: {url}/docs)")
+    click.echo(f"GradeLab at {url}  (sign in there with a token; API docs: {url}/docs)")
     click.echo(f"Database: {_safe_url(settings.resolved_database_url())}; grading: {mode}")
     if registered:
         click.echo(f"Registered assignments: {', '.join(registered)}")
@@ -66,7 +66,7 @@ def serve_command(host: str | None, port: int | None, local_workers: int | None,
         click.echo(f"Token for {name}: {token}")
     if "demo" in tokens:
         click.echo(f"Try: gradelab submit a2_code_submission.zip --assignment a2 --server {url} "
-                   f"--token {tokens['demo']} --wait")
+                   f"--token {tokens['demo']} --wait   (or upload it at {url}/)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
                 access_log=access_log, timeout_graceful_shutdown=5)
 

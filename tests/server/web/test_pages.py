@@ -1,0 +1,150 @@
+"""The web pages in a real HTTP client: signing in, submitting from the form, reading
+the feedback as the visibility rules allow, and refusals that say why and store nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from server.crud.users import get_user, revoke_tokens
+from server.models import Assignment
+from server.web.session import COOKIE
+from tests.server.factories import finish_queued_jobs, stored_rows, toy_zip
+
+
+@pytest.fixture
+def browser(client):
+    """The live server's client, as a browser that keeps cookies and follows nothing itself."""
+    client.cookies.clear()
+    return client
+
+
+def sign_in(browser, token: str):
+    response = browser.post("/login", data={"token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/", response.text
+    return response
+
+
+def submit(browser, data: bytes, *, key: str | None = None, filename: str = "toy_submission.zip", **headers):
+    params = {"key": key} if key else {}
+    return browser.post("/assignments/toy/submit", params=params, headers=headers,
+                        files={"file": (filename, data, "application/octet-stream")})
+
+
+def submission_id(response) -> str:
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(r"/submissions/(\w+)", response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+def test_pages_need_a_signed_in_token_kept_in_an_http_only_cookie(browser, users, database):
+    assert browser.get("/").headers["location"] == "/login"
+    assert "Your GradeLab token" in browser.get("/login").text
+
+    refused = browser.post("/login", data={"token": "glt_not-a-token"})
+    assert refused.status_code == 401 and "unknown or revoked" in refused.text
+    assert COOKIE not in browser.cookies
+
+    cookie = sign_in(browser, users["alice"]).headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    home = browser.get("/")
+    assert home.status_code == 200
+    assert "alice (student)" in home.text and 'action="/assignments/toy/submit?key=' in home.text
+    assert "Nothing submitted yet" in home.text
+    assert browser.get("/login").headers["location"] == "/"  # signed in already
+
+    with database.session() as session:
+        revoke_tokens(session, get_user(session, "alice"))
+    dropped = browser.get("/")
+    assert dropped.headers["location"] == "/login" and f'{COOKIE}=""' in dropped.headers["set-cookie"]
+
+
+def test_signing_out_forgets_the_token(browser, users):
+    sign_in(browser, users["alice"])
+    out = browser.post("/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert browser.get("/").headers["location"] == "/login"
+
+
+def test_a_student_submits_from_the_form_and_reads_the_feedback(browser, users, database, toy_results):
+    sign_in(browser, users["alice"])
+    first = submission_id(submit(browser, toy_zip("stub_ops"), key="page-1-toy"))
+    # The same form sent twice (a double click, a reload) is one submission.
+    assert submission_id(submit(browser, toy_zip("stub_ops"), key="page-1-toy")) == first
+    assert stored_rows(database) == {"submissions": 1, "uploads": 1, "jobs": 1, "results": 0}
+
+    waiting = browser.get(f"/submissions/{first}")
+    assert waiting.status_code == 200 and "<strong>queued</strong>" in waiting.text
+    assert 'http-equiv="refresh"' in waiting.text  # reloads itself until graded
+
+    finish_queued_jobs(database, toy_results["stub_ops"])
+    page = browser.get(f"/submissions/{first}").text
+    assert 'http-equiv="refresh"' not in page and "<strong>done</strong>" in page
+    assert "Score: <strong>1 / 7</strong>" in page  # scale() passed; manual points still to come
+    assert "not implemented" in page and "Traceback (your code)" in page  # the visible checks in full
+    # The hidden cases before the due date: pass/fail and points, never their message.
+    hidden = re.search(r"affine: hidden cases(.*?)</tr>", page, re.S).group(1)
+    assert "Traceback" not in hidden and "Hidden case: only its result is shown" in hidden
+    assert "Question 1" in page and "not graded yet / 2" in page
+
+    home = browser.get("/").text
+    assert f'href="/submissions/{first}"' in home and "1 / 7" in home
+
+
+def test_hidden_cases_show_in_full_after_the_due_date(browser, users, database, toy_results):
+    sign_in(browser, users["alice"])
+    graded = submission_id(submit(browser, toy_zip("stub_ops")))
+    finish_queued_jobs(database, toy_results["stub_ops"])
+    with database.session() as session:
+        session.execute(update(Assignment).where(Assignment.id == "toy")
+                        .values(due_at=datetime.now(UTC) - timedelta(hours=1)))
+    hidden = re.search(r"affine: hidden cases(.*?)</tr>", browser.get(f"/submissions/{graded}").text, re.S)
+    assert "Traceback (your code)" in hidden.group(1)
+
+
+def test_a_training_checks_curves_are_a_png_for_those_who_may_see_them(browser, users, database, toy_results):
+    sign_in(browser, users["alice"])
+    graded = submission_id(submit(browser, toy_zip("wrong_relu")))
+    finish_queued_jobs(database, toy_results["wrong_relu"])
+    assert f'src="/submissions/{graded}/plots/relu.png"' in browser.get(f"/submissions/{graded}").text
+    plot = browser.get(f"/submissions/{graded}/plots/relu.png")
+    assert plot.status_code == 200 and plot.headers["content-type"] == "image/png"
+    assert plot.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert browser.get(f"/submissions/{graded}/plots/affine.png").status_code == 404  # it has no curves
+
+    browser.cookies.clear()
+    sign_in(browser, users["bob"])
+    assert browser.get(f"/submissions/{graded}/plots/relu.png").status_code == 404
+    other = browser.get(f"/submissions/{graded}")
+    assert other.status_code == 404 and "text/html" in other.headers["content-type"]
+
+
+def test_refused_uploads_get_a_page_that_says_why_and_store_nothing(browser, users, database):
+    sign_in(browser, users["alice"])
+    not_a_zip = submit(browser, b"my essay", filename="essay.docx")
+    assert not_a_zip.status_code == 415 and "text/html" in not_a_zip.headers["content-type"]
+    assert "essay.docx is neither a zip nor a notebook" in not_a_zip.text
+
+    elsewhere = submit(browser, toy_zip(), Origin="http://evil.example")
+    assert elsewhere.status_code == 403 and "sent from http://evil.example" in elsewhere.text
+    cross_site = submit(browser, toy_zip(), **{"Sec-Fetch-Site": "cross-site"})
+    assert cross_site.status_code == 403
+
+    with database.session() as session:
+        session.execute(update(Assignment).where(Assignment.id == "toy").values(
+            due_at=datetime.now(UTC) - timedelta(days=2), hard_cutoff_at=datetime.now(UTC) - timedelta(days=1)))
+    late = submit(browser, toy_zip())
+    assert late.status_code == 403 and "hard cutoff" in late.text
+    assert stored_rows(database) == {"submissions": 0, "uploads": 0, "jobs": 0, "results": 0}
+
+
+def test_the_release_downloads_from_the_page(browser, users):
+    sign_in(browser, users["alice"])
+    assert 'href="/assignments/toy/download"' in browser.get("/").text
+    download = browser.get("/assignments/toy/download")
+    assert download.status_code == 200 and download.content.startswith(b"PK")
+    assert browser.get("/assignments/nope/download").status_code == 404
