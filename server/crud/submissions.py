@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, InvalidInput, NotFound
+from server.feedback import manual_items
 from server.jobs.lease import settle_submission
 from server.late_policy import DAY, check_cutoff, check_daily_cap
 from server.models import Assignment, Job, ManualGrade, Result, Submission, Upload, User, utcnow
@@ -174,16 +175,27 @@ def regrade_assignment(session: Session, assignment: Assignment) -> tuple[list[J
     return jobs, skipped
 
 
-def set_manual_grade(session: Session, submission: Submission, item: dict, *, score: float, comment: str,
-                     grader: User) -> ManualGrade:
+def set_manual_grade(session: Session, submission: Submission, item_id: str, *, score: float, comment: str,
+                     grader: User) -> tuple[ManualGrade, dict]:
+    """Points and a comment for the free-text item ``item_id`` of the submission's current
+    result; returns the grade and the item (its ``max_score``). Raises NotFound for an item
+    the result does not have, InvalidInput for a score over the item's points."""
+    result = current_results(session, [submission.id]).get(submission.id)
+    items = {item["id"]: item for item in manual_items(result.data)} if result else {}
+    if item_id not in items:
+        raise NotFound(f"{item_id!r} is not a manually graded item of this submission; "
+                       f"its items are: {', '.join(items) or 'none (not graded yet?)'}")
+    item = items[item_id]
+    if not 0 <= score <= item["max_score"]:
+        raise InvalidInput(f"{item_id} is worth at most {item['max_score']:g} points, and at least 0; got {score:g}")
     grade = session.scalar(select(ManualGrade).where(ManualGrade.submission_id == submission.id,
-                                                     ManualGrade.item_id == item["id"]))
+                                                     ManualGrade.item_id == item_id))
     if grade is None:
-        grade = ManualGrade(submission_id=submission.id, item_id=item["id"], score=score, comment=comment,
+        grade = ManualGrade(submission_id=submission.id, item_id=item_id, score=score, comment=comment,
                             grader_id=grader.id)
         session.add(grade)
     else:
         grade.score, grade.comment, grade.grader_id = score, comment, grader.id
     session.flush()
-    return grade
+    return grade, item
 

@@ -10,8 +10,6 @@ from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep,
 from server.api.intake import accept_upload
 from server.api.views import submission_public, submission_summaries
 from server.crud import submissions as crud
-from server.errors import InvalidInput, NotFound
-from server.feedback import manual_items
 from server.models import Upload
 from server.schemas.submissions import (
     ManualGradePublic,
@@ -114,15 +112,8 @@ def grade_manually(submission_id: str, item_id: str, body: ManualGradeUpdate, us
                    session: SessionDep) -> ManualGradePublic:
     """Points and a comment for a free-text answer; they are added to the total."""
     submission = crud.get_submission(session, submission_id, user)
-    result = crud.current_results(session, [submission.id]).get(submission.id)
-    items = {item["id"]: item for item in manual_items(result.data)} if result else {}
-    if item_id not in items:
-        raise NotFound(f"{item_id!r} is not a manually graded item of this submission; "
-                       f"its items are: {', '.join(items) or 'none (not graded yet?)'}")
-    item = items[item_id]
-    if body.score > item["max_score"]:
-        raise InvalidInput(f"{item_id} is worth at most {item['max_score']:g} points; got {body.score:g}")
-    grade = crud.set_manual_grade(session, submission, item, score=body.score, comment=body.comment, grader=user)
+    grade, item = crud.set_manual_grade(session, submission, item_id, score=body.score, comment=body.comment,
+                                        grader=user)
     session.commit()
     return ManualGradePublic(submission_id=submission.id, item_id=item_id, score=grade.score,
                              max_score=item["max_score"], comment=grade.comment, grader=user.name,
