@@ -11,4 +11,6 @@ The pages sit on the same users, tokens, upload path and visibility rules as the
     POST /assignments/{id}/submit           upload a zip or a notebook (multipart, part "file")
     GET  /submissions/{id}                  status, progress, score and feedback (refreshes itself)
     GET  /submissions/{id}/plots/{check}.png  a training check's curves
+    POST /submissions/{id}/manual/{item}    instructors: points and a comment for a free-text answer
+    GET  /assignments/{id}/gradebook.csv    instructors: the gradebook
 """

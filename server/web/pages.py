@@ -14,13 +14,15 @@ from starlette.concurrency import run_in_threadpool
 from server.api.deps import RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.routes.assignments import release_zip_response
+from server.api.routes.gradebook import gradebook_response
 from server.api.views import submission_public, submission_summaries
 from server.crud import submissions as crud
 from server.crud.assignments import list_assignments
-from server.errors import NotAuthenticated, NotFound, ServiceError
+from server.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
 from server.models import utcnow
 from server.web.session import (
     COOKIE,
+    WebInstructor,
     WebUser,
     forget_token,
     keep_token,
@@ -110,6 +112,11 @@ async def submit(assignment_id: str, request: Request, user: WebUser, session: S
     return RedirectResponse(f"/submissions/{accepted.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
+@router.get("/assignments/{assignment_id}/gradebook.csv")
+def gradebook(assignment_id: str, user: WebInstructor, session: SessionDep) -> Response:
+    return gradebook_response(session, assignment_id, user)
+
+
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(submission_id: str, user: WebUser, session: SessionDep) -> HTMLResponse:
     submission = crud.get_submission(session, submission_id, user)
@@ -117,6 +124,20 @@ def submission_page(submission_id: str, user: WebUser, session: SessionDep) -> H
     in_flight = view.status in ("queued", "running")
     return render("submission.html", title=f"Submission {view.id}", user=user, submission=view,
                   due_at=submission.assignment.due_at, refresh=REFRESH_S if in_flight else None)
+
+
+@router.post("/submissions/{submission_id}/manual/{item_id}", dependencies=[Depends(same_origin)])
+def grade_manually(submission_id: str, item_id: str, user: WebInstructor, session: SessionDep,
+                   score: Annotated[str, Form()], comment: Annotated[str, Form(max_length=20000)] = "") -> Response:
+    """An instructor's points and comment for a free-text answer, from the submission page."""
+    try:
+        points = float(score)
+    except ValueError:
+        raise InvalidInput(f"the points must be a number, like 1.5; got {score!r}") from None
+    submission = crud.get_submission(session, submission_id, user)
+    crud.set_manual_grade(session, submission, item_id, score=points, comment=comment, grader=user)
+    session.commit()
+    return RedirectResponse(f"/submissions/{submission_id}#{item_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/submissions/{submission_id}/plots/{check_id}.png")

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from server.api.deps import SessionDep
+from server.api.deps import SessionDep, require_instructor
 from server.crud.users import user_for_token
 from server.errors import Forbidden, NotAuthenticated
 from server.models import User
@@ -42,6 +42,13 @@ def signed_in_user(request: Request, session: SessionDep) -> User:
 
 
 WebUser = Annotated[User, Depends(signed_in_user)]
+
+
+def signed_in_instructor(user: WebUser) -> User:
+    return require_instructor(user)
+
+
+WebInstructor = Annotated[User, Depends(signed_in_instructor)]
 
 
 def same_origin(request: Request) -> None:

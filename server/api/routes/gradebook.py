@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from server.api.deps import InstructorUser, SessionDep
 from server.crud.assignments import get_assignment
 from server.gradebook import gradebook_csv, gradebook_rows
+from server.models import User
 
 router = APIRouter(prefix="/assignments", tags=["gradebook"])
 
@@ -19,6 +21,11 @@ def gradebook(assignment_id: str, user: InstructorUser, session: SessionDep,
               policy: Literal["best", "latest"] | None = None) -> Response:
     """One row per student: the counted submission (``policy``, default the assignment's:
     best final score or latest), a column per check and manual item, totals and late penalty."""
+    return gradebook_response(session, assignment_id, user, policy)
+
+
+def gradebook_response(session: Session, assignment_id: str, user: User, policy: str | None = None) -> Response:
+    """The gradebook of ``assignment_id`` as a CSV download (the web pages' link too)."""
     assignment = get_assignment(session, assignment_id, user)
     rows = gradebook_rows(session, assignment, policy or assignment.score_policy)
     return Response(gradebook_csv(rows), media_type="text/csv; charset=utf-8",

@@ -148,3 +148,33 @@ def test_the_release_downloads_from_the_page(browser, users):
     download = browser.get("/assignments/toy/download")
     assert download.status_code == 200 and download.content.startswith(b"PK")
     assert browser.get("/assignments/nope/download").status_code == 404
+
+
+def test_an_instructor_grades_free_text_answers_on_the_page(browser, users, database, toy_results):
+    sign_in(browser, users["alice"])
+    graded = submission_id(submit(browser, toy_zip()))
+    finish_queued_jobs(database, toy_results["reference"])
+    assert browser.post(f"/submissions/{graded}/manual/toy_q1", data={"score": "2"}).status_code == 403
+    assert 'name="score"' not in browser.get(f"/submissions/{graded}").text  # no grading form for students
+
+    browser.cookies.clear()
+    sign_in(browser, users["prof"])
+    home = browser.get("/").text
+    assert "<th>Student</th>" in home and 'href="/assignments/toy/gradebook.csv"' in home
+    page = browser.get(f"/submissions/{graded}").text
+    assert "Rayleigh scattering." in page and f'action="/submissions/{graded}/manual/toy_q1"' in page
+    too_many = browser.post(f"/submissions/{graded}/manual/toy_q1", data={"score": "3"})
+    assert too_many.status_code == 422 and "at most 2 points" in too_many.text
+    not_a_number = browser.post(f"/submissions/{graded}/manual/toy_q1", data={"score": "two"})
+    assert not_a_number.status_code == 422 and "must be a number" in not_a_number.text
+    saved = browser.post(f"/submissions/{graded}/manual/toy_q1", data={"score": "1.5", "comment": "Say why."})
+    assert saved.status_code == 303 and saved.headers["location"] == f"/submissions/{graded}#toy_q1"
+    gradebook = browser.get("/assignments/toy/gradebook.csv")
+    assert gradebook.status_code == 200 and gradebook.headers["content-type"].startswith("text/csv")
+    assert "alice" in gradebook.text and "6.5" in gradebook.text
+
+    browser.cookies.clear()
+    sign_in(browser, users["alice"])
+    mine = browser.get(f"/submissions/{graded}").text
+    assert "Score: <strong>6.5 / 7</strong>" in mine and "Say why." in mine and "1.5 / 2" in mine
+    assert browser.get("/assignments/toy/gradebook.csv").status_code == 403
