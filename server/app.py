@@ -3,8 +3,8 @@
 ``create_app(settings)`` builds the FastAPI app; its lifespan opens the database, starts
 the job runtime (local grading threads or the Celery dispatcher, and the reaper) and
 stops them at shutdown. It serves the API under /api/v1, the health and metrics
-endpoints, and the web pages (``server.web``). The schema must exist already: ``gradelab serve`` runs the
-migrations first; the app never creates tables itself.
+endpoints, and the web pages (``server.web``). The schema must exist already:
+``gradelab serve`` runs the migrations first; the app never creates tables itself.
 """
 
 from __future__ import annotations

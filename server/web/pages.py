@@ -19,7 +19,6 @@ from server.api.views import submission_public, submission_summaries
 from server.crud import submissions as crud
 from server.crud.assignments import list_assignments
 from server.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
-from server.models import utcnow
 from server.web.session import (
     COOKIE,
     WebInstructor,
@@ -70,7 +69,7 @@ def home(user: WebUser, session: SessionDep) -> HTMLResponse:
     return render("home.html", title="Assignments", user=user, assignments=assignments,
                   submissions=submission_summaries(session, rows), submission_count=count,
                   # One key per page view: a double-clicked or re-sent form is one submission.
-                  upload_key=secrets.token_urlsafe(16), now=utcnow())
+                  upload_key=secrets.token_urlsafe(16))
 
 
 @router.get("/login", response_class=HTMLResponse, response_model=None)

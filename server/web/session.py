@@ -9,6 +9,7 @@ another site is refused, for browsers that do not honour SameSite.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -56,7 +57,8 @@ def same_origin(request: Request) -> None:
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("this form was sent from another site; open GradeLab's own page and send it from there")
     origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
+    # Hosts only: behind a proxy that ends TLS the scheme seen here is http, the page's https.
+    if origin and urlsplit(origin).netloc != request.headers.get("host", request.url.netloc):
         raise Forbidden(f"this form was sent from {origin}, not from this server; open GradeLab's own page "
                         "and send it from there")
 
