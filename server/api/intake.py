@@ -36,8 +36,8 @@ log = logging.getLogger("gradelab.api")
 
 async def accept_upload(request: Request, *, session: Session, settings: Settings, runtime: JobRuntime,
                         user: User, assignment_id: str, student: str | None = None,
-                        idempotency_key: str | None = None, field_name: str = "file") -> SubmissionAccepted:
-    """Read the multipart file part ``field_name`` of ``request`` as ``user``'s upload to
+                        idempotency_key: str | None = None) -> SubmissionAccepted:
+    """Read the multipart file part ``file`` of ``request`` as ``user``'s upload to
     ``assignment_id`` (CI and instructors: on behalf of ``student``); store and dispatch it.
 
     Raises a :class:`server.errors.ServiceError` saying what is wrong; nothing is stored then.
@@ -58,7 +58,7 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
     scratch.mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
     try:
-        received = await receive_file(request, directory, field_name=field_name, max_bytes=settings.upload_max_bytes)
+        received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
         if replay is not None:
             crud.check_replay(replay, target, owner, received.sha256)
             return replayed
