@@ -126,10 +126,12 @@ def grade(
     try:
         stage(files, found, work / "submission")
         _runtime_dir(found, work / "runtime")
+        (work / "inputs").mkdir()
         spec = RunSpec(
             assignment_id=found.id, assignment_dir=found.master_dir, package=found.package,
             submission_dir=work / "submission", runtime_dir=work / "runtime",
-            results_path=work / "results.json", profile=profile, data_dir=data, device=_device(profile),
+            results_path=work / "results.json", inputs_dir=work / "inputs", profile=profile, data_dir=data,
+            device=_device(profile),
             hidden_seed=hidden_seed(secret_key(settings), found.id, files.digest()),
             graded_notebooks=files.graded_notebooks, unreadable=dict(files.unreadable),
             sandbox=choice, limits=limits,

@@ -37,6 +37,7 @@ class RunSpec:
     submission_dir: Path          # staged: student files + pristine provided files
     runtime_dir: Path             # what the sandbox gets: student_side/ + scenarios/
     results_path: Path
+    inputs_dir: Path | None = None   # large inputs shared read-only with the sandbox (wire.FileSpill)
     profile: str = "smoke"
     data_dir: Path | None = None
     device: str = "cpu"
@@ -56,6 +57,8 @@ class RunSpec:
         data: dict[str, Any] = json.loads(text)
         for key in ("assignment_dir", "submission_dir", "runtime_dir", "results_path"):
             data[key] = Path(data[key])
+        if data.get("inputs_dir"):
+            data["inputs_dir"] = Path(data["inputs_dir"])
         if data.get("data_dir"):
             data["data_dir"] = Path(data["data_dir"])
         data["sandbox"] = SandboxChoice(**data["sandbox"])

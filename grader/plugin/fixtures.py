@@ -38,7 +38,7 @@ def run_spec(pytestconfig: pytest.Config) -> RunSpec:
 def student_session(pytestconfig: pytest.Config, run_spec: RunSpec) -> Iterator[StudentSession]:
     launcher = run_spec.sandbox.launcher()
     spec = SandboxSpec(runtime_dir=run_spec.runtime_dir, submission_dir=run_spec.submission_dir,
-                       package=run_spec.package, limits=run_spec.limits, device=run_spec.device)
+                       package=run_spec.package, inputs_dir=run_spec.inputs_dir, limits=run_spec.limits, device=run_spec.device)
     session = StudentSession(launcher, spec, run_deadline=pytestconfig.stash[RUN_KEY].deadline)
     pytestconfig.stash[SESSION_KEY] = session
     yield session

@@ -43,6 +43,7 @@ class SandboxSpec:
     runtime_dir: Path      # student_side/ and scenarios/ (copied; no other grader code)
     submission_dir: Path   # the staged submission: student files + pristine provided files
     package: str           # e.g. "cs231n"
+    inputs_dir: Path | None = None   # large inputs the trusted side shares (wire.FileSpill), read-only
     limits: Limits = field(default_factory=Limits)
     device: str = "cpu"
     python: str = sys.executable
@@ -66,12 +67,20 @@ def child_environment(limits: Limits, device: str) -> dict[str, str]:
     return env
 
 
-def serve_arguments(runtime: str, submission: str, spec: SandboxSpec) -> list[str]:
-    return [
+#: Where the launchers that mount put the run's shared inputs (SandboxSpec.inputs_dir).
+INPUTS_MOUNT = "/inputs"
+
+
+def serve_arguments(runtime: str, submission: str, spec: SandboxSpec, inputs: str | None = None) -> list[str]:
+    """The student process's arguments; ``inputs``: where it sees ``spec.inputs_dir``."""
+    argv = [
         "-I", "-B", "-c", BOOTSTRAP,
         "--runtime", runtime, "--submission", submission, "--package", spec.package,
         "--device", spec.device, "--threads", str(spec.limits.effective_threads),
     ]
+    if spec.inputs_dir is not None:
+        argv += ["--inputs", inputs or str(spec.inputs_dir)]
+    return argv
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -145,8 +154,8 @@ class StudentProcess:
         return text
 
     # --- talking ---------------------------------------------------------------------
-    def send(self, event: str, payload: Any) -> None:
-        wire.write_message(self.popen.stdin, event, payload)
+    def send(self, event: str, payload: Any, spill: wire.FileSpill | None = None) -> None:
+        wire.write_message(self.popen.stdin, event, payload, spill=spill)
 
     def receive(self, timeout: float) -> tuple[str, Any] | None | Exception:
         """The next message; None when the process closed its stream; an exception when

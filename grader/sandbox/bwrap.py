@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from grader.sandbox.base import Launcher, SandboxSpec, serve_arguments
+from grader.sandbox.base import INPUTS_MOUNT, Launcher, SandboxSpec, serve_arguments
 
 #: Top-level system directories the interpreter and its libraries need.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -90,8 +90,8 @@ class BwrapLauncher(Launcher):
         argv += [
             "--ro-bind", str(spec.runtime_dir), "/runtime",
             "--ro-bind", str(spec.submission_dir), "/submission",
-            "--chdir", "/tmp",
-            "--",
-            spec.python,
         ]
-        return argv + serve_arguments("/runtime", "/submission", spec)
+        if spec.inputs_dir is not None:
+            argv += ["--ro-bind", str(spec.inputs_dir), INPUTS_MOUNT]
+        argv += ["--chdir", "/tmp", "--", spec.python]
+        return argv + serve_arguments("/runtime", "/submission", spec, INPUTS_MOUNT)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from grader.sandbox.base import Launcher, SandboxSpec, child_environment, serve_arguments
+from grader.sandbox.base import INPUTS_MOUNT, Launcher, SandboxSpec, child_environment, serve_arguments
 
 
 class DockerLauncher(Launcher):
@@ -53,12 +53,14 @@ class DockerLauncher(Launcher):
             "-v", f"{spec.runtime_dir}:/runtime:ro",
             "-w", "/tmp",
         ]
+        if spec.inputs_dir is not None:
+            argv += ["-v", f"{spec.inputs_dir}:{INPUTS_MOUNT}:ro"]
         for key, value in sorted(child_environment(limits, spec.device).items()):
             if key != "PATH":
                 argv += ["-e", f"{key}={value}"]
         if spec.device == "cuda" and self.gpus:
             argv += ["--gpus", self.gpus]
-        return argv + [self.image, self.python, *serve_arguments("/runtime", "/submission", spec)]
+        return argv + [self.image, self.python, *serve_arguments("/runtime", "/submission", spec, INPUTS_MOUNT)]
 
     def environment(self, spec: SandboxSpec) -> dict[str, str]:
         # The docker client needs its own environment (DOCKER_HOST, config); the container

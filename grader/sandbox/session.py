@@ -50,6 +50,7 @@ class StudentSession:
         self.log = SessionLog()
         self.last_output = ""
         self._next_id = 0
+        self._spill = wire.FileSpill(spec.inputs_dir) if spec.inputs_dir is not None else None
 
     # --- lifecycle -------------------------------------------------------------------
     def _start(self) -> StudentProcess:
@@ -109,7 +110,7 @@ class StudentSession:
         request_id = self._next_id
         process.take_output()
         try:
-            process.send("run", {"id": request_id, "scenario": scenario, "inputs": inputs or {}})
+            process.send("run", {"id": request_id, "scenario": scenario, "inputs": inputs or {}}, spill=self._spill)
         except (OSError, ValueError, wire.WireError):
             pass  # the process is gone; the receive below says how it ended
         started = time.monotonic()

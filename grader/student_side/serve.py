@@ -3,6 +3,7 @@
 Started inside the sandbox as::
 
     python -I -B -c "<bootstrap>" --runtime DIR --submission DIR --package cs231n [--device cpu] [--threads N]
+        [--inputs DIR]
 
 Events (see ``wire``):
 
@@ -35,7 +36,7 @@ from student_side.loader import Implementation, LoadFailure
 
 MAX_TRACEBACK_CHARS = 4000
 #: Requests come from the trusted grader and are not capped here (replies are capped on the
-#: trusted side): the full profile sends 49,000 normalised CIFAR-10 images (0.6 GB) at once.
+#: trusted side); large arrays arrive as read-only mapped files, not in the frame.
 MAX_REQUEST_BYTES = sys.maxsize
 
 
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--package", required=True)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--inputs", type=Path, default=None, help="the run's shared input files (read-only)")
     args = parser.parse_args(argv)
 
     proto_in, proto_out = _claim_protocol_streams()
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     wire.write_message(proto_out, "ready", _versions())
     while True:
         try:
-            event, payload = wire.read_message(proto_in, max_bytes=MAX_REQUEST_BYTES)
+            event, payload = wire.read_message(proto_in, max_bytes=MAX_REQUEST_BYTES, files_dir=args.inputs)
         except wire.PeerClosed:
             return 0
         if event == "shutdown":

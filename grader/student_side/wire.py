@@ -10,14 +10,25 @@ by ``{"__nd__": i}``, the index of an ``.npy`` blob that follows the header. Arr
 read back with ``numpy.load(..., allow_pickle=False)``, so neither side ever unpickles
 what the other wrote; object arrays are refused on both ends.
 
+Large inputs (the full profile's 49,000 training images) do not travel in the frame: the
+trusted side writes each array over a size threshold once into the run's shared-files
+directory, named by its content hash, and sends ``{"__file__": "<sha256>.npy"}``. The
+student side maps that file read-only (``mmap_mode="r"``), so it is neither copied
+through the pipe nor held twice in memory. Only the trusted side ever writes such files
+(see :class:`FileSpill`); a reply that names one is refused.
+
 Torch tensors are sent as numpy arrays (detached, on the CPU); tuples travel as lists.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import re
 import struct
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -26,6 +37,8 @@ MAGIC = b"GLP1"
 _HEADER_LEN = struct.Struct("<I")
 _ARRAY_LEN = struct.Struct("<Q")
 MAX_HEADER_BYTES = 16 * 1024 * 1024
+#: Names of shared files: a content hash, nothing a path could be smuggled through.
+_FILE_NAME = re.compile(r"^[0-9a-f]{64}\.npy$")
 
 
 class WireError(Exception):
@@ -36,7 +49,33 @@ class PeerClosed(WireError):
     """The stream ended cleanly before a new frame started."""
 
 
-def _to_plain(value: Any, arrays: list[np.ndarray]) -> Any:
+class FileSpill:
+    """Writes arrays of at least ``threshold_bytes`` into ``directory`` (once per content)
+    and stands a ``{"__file__": name}`` reference in for them. Trusted side only."""
+
+    def __init__(self, directory: Path, threshold_bytes: int = 8 << 20):
+        self.directory = Path(directory)
+        self.threshold_bytes = threshold_bytes
+
+    def __call__(self, array: np.ndarray) -> dict[str, str] | None:
+        if array.nbytes < self.threshold_bytes:
+            return None
+        array = np.ascontiguousarray(array)
+        digest = hashlib.sha256()
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+        name = f"{digest.hexdigest()}.npy"
+        path = self.directory / name
+        if not path.exists():
+            partial = path.with_name(f".{name}.{os.getpid()}.partial")
+            with open(partial, "wb") as handle:  # a handle: np.save would append ".npy" to a name
+                np.save(handle, array, allow_pickle=False)
+            partial.chmod(0o444)
+            partial.replace(path)
+        return {"__file__": name}
+
+
+def _to_plain(value: Any, arrays: list[np.ndarray], spill: FileSpill | None = None) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
@@ -48,6 +87,9 @@ def _to_plain(value: Any, arrays: list[np.ndarray]) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             raise WireError("object arrays cannot be sent; convert to a numeric dtype")
+        reference = spill(value) if spill is not None else None
+        if reference is not None:
+            return reference
         arrays.append(np.ascontiguousarray(value))
         return {"__nd__": len(arrays) - 1}
     if isinstance(value, dict):
@@ -55,10 +97,10 @@ def _to_plain(value: Any, arrays: list[np.ndarray]) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise WireError(f"dict keys must be str, got {type(key).__name__}")
-            out[key] = _to_plain(item, arrays)
+            out[key] = _to_plain(item, arrays, spill)
         return out
     if isinstance(value, (list, tuple)):
-        return [_to_plain(item, arrays) for item in value]
+        return [_to_plain(item, arrays, spill) for item in value]
     if type(value).__module__.startswith("torch"):
         # A tensor or a 0-d tensor; imported lazily so the codec does not need torch.
         detach = getattr(value, "detach", None)
@@ -67,29 +109,45 @@ def _to_plain(value: Any, arrays: list[np.ndarray]) -> Any:
                 array = detach().cpu().numpy()
             except (TypeError, RuntimeError) as exc:  # bfloat16, sparse: no numpy form
                 raise WireError(f"cannot send this tensor ({exc}); convert it first") from None
-            return _to_plain(array, arrays)
+            return _to_plain(array, arrays, spill)
         if type(value).__name__ in ("dtype", "device", "Size"):
             return str(value) if type(value).__name__ != "Size" else list(value)
     raise WireError(f"cannot send a value of type {type(value).__module__}.{type(value).__name__}")
 
 
-def _from_plain(value: Any, arrays: list[np.ndarray]) -> Any:
+def _shared_file(name: Any, files_dir: Path | None) -> np.ndarray:
+    if files_dir is None:
+        raise WireError("a shared-file reference where none may appear")
+    if not isinstance(name, str) or not _FILE_NAME.match(name):
+        raise WireError(f"bad shared-file name {name!r}")
+    try:
+        array = np.load(Path(files_dir) / name, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise WireError(f"shared file {name} could not be mapped: {exc}") from None
+    if not isinstance(array, np.ndarray):
+        raise WireError(f"shared file {name} is not a plain .npy array")
+    return array
+
+
+def _from_plain(value: Any, arrays: list[np.ndarray], files_dir: Path | None = None) -> Any:
     if isinstance(value, dict):
         if set(value) == {"__nd__"}:
             index = value["__nd__"]
             if not isinstance(index, int) or not 0 <= index < len(arrays):
                 raise WireError(f"array reference {index!r} out of range")
             return arrays[index]
-        return {key: _from_plain(item, arrays) for key, item in value.items()}
+        if set(value) == {"__file__"}:
+            return _shared_file(value["__file__"], files_dir)
+        return {key: _from_plain(item, arrays, files_dir) for key, item in value.items()}
     if isinstance(value, list):
-        return [_from_plain(item, arrays) for item in value]
+        return [_from_plain(item, arrays, files_dir) for item in value]
     return value
 
 
-def encode(event: str, payload: Any) -> bytes:
-    """One frame holding ``payload`` under ``event``."""
+def encode(event: str, payload: Any, *, spill: FileSpill | None = None) -> bytes:
+    """One frame holding ``payload`` under ``event``; ``spill`` moves large arrays to files."""
     arrays: list[np.ndarray] = []
-    tree = _to_plain(payload, arrays)
+    tree = _to_plain(payload, arrays, spill)
     header = json.dumps({"event": event, "payload": tree, "arrays": len(arrays)}).encode()
     parts = [MAGIC, _HEADER_LEN.pack(len(header)), header]
     for array in arrays:
@@ -106,8 +164,8 @@ def write_frame(stream: BinaryIO, frame: bytes) -> None:
     stream.flush()
 
 
-def write_message(stream: BinaryIO, event: str, payload: Any) -> None:
-    write_frame(stream, encode(event, payload))
+def write_message(stream: BinaryIO, event: str, payload: Any, *, spill: FileSpill | None = None) -> None:
+    write_frame(stream, encode(event, payload, spill=spill))
 
 
 def _read_exact(stream: BinaryIO, size: int, what: str) -> bytes:
@@ -121,8 +179,12 @@ def _read_exact(stream: BinaryIO, size: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024) -> tuple[str, Any]:
-    """The next ``(event, payload)``; raises :class:`PeerClosed` at a clean end of stream."""
+def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
+                 files_dir: Path | None = None) -> tuple[str, Any]:
+    """The next ``(event, payload)``; raises :class:`PeerClosed` at a clean end of stream.
+
+    ``files_dir``: where ``{"__file__": ...}`` references point (the student side's view
+    of the shared-files directory); None refuses them (the trusted side reading replies)."""
     magic = stream.read(len(MAGIC))
     if not magic:
         raise PeerClosed("the peer closed the stream")
@@ -151,5 +213,5 @@ def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024) -> tup
             arrays.append(np.load(io.BytesIO(blob), allow_pickle=False))
         except ValueError as exc:
             raise WireError(f"array {len(arrays)} is not a plain .npy array: {exc}") from None
-    return event, _from_plain(tree, arrays)
+    return event, _from_plain(tree, arrays, files_dir)
 

@@ -1,4 +1,5 @@
 import io
+import json
 
 import numpy as np
 import pytest
@@ -66,3 +67,31 @@ def test_size_limit_is_enforced():
     frame = wire.encode("x", {"a": np.zeros(1000)})
     with pytest.raises(wire.WireError, match="limit"):
         wire.read_message(io.BytesIO(frame), max_bytes=500)
+
+
+def test_large_arrays_travel_as_shared_read_only_files(tmp_path):
+    spill = wire.FileSpill(tmp_path, threshold_bytes=1024)
+    big, small = np.arange(1000, dtype=np.float64).reshape(10, 100), np.arange(3)
+    frame = wire.encode("x", {"big": big, "small": small, "again": [big]}, spill=spill)
+    assert len(frame) < big.nbytes  # the big array is not in the frame
+    assert len(list(tmp_path.glob("*.npy"))) == 1  # written once, whatever the references
+    _, got = wire.read_message(io.BytesIO(frame), files_dir=tmp_path)
+    np.testing.assert_array_equal(got["big"], big)
+    np.testing.assert_array_equal(got["again"][0], big)
+    assert isinstance(got["big"], np.memmap) and not got["big"].flags.writeable
+    assert not isinstance(got["small"], np.memmap)
+
+
+def test_a_shared_file_reference_is_refused_where_none_may_appear(tmp_path):
+    spill = wire.FileSpill(tmp_path, threshold_bytes=0)
+    frame = wire.encode("x", {"a": np.zeros(4)}, spill=spill)
+    with pytest.raises(wire.WireError, match="shared-file reference"):
+        wire.read_message(io.BytesIO(frame))  # the trusted side reading a reply
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "a.npy", 7])
+def test_a_shared_file_name_cannot_point_elsewhere(tmp_path, name):
+    header = json.dumps({"event": "x", "payload": {"a": {"__file__": name}}, "arrays": 0}).encode()
+    frame = wire.MAGIC + len(header).to_bytes(4, "little") + header
+    with pytest.raises(wire.WireError, match="bad shared-file name"):
+        wire.read_message(io.BytesIO(frame), files_dir=tmp_path)
