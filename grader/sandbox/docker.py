@@ -13,7 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 
-from grader.sandbox.base import INPUTS_MOUNT, Launcher, SandboxSpec, child_environment, serve_arguments
+from grader.sandbox.base import (
+    INPUTS_MOUNT,
+    Launcher,
+    SandboxSpec,
+    child_environment,
+    serve_arguments,
+)
 
 
 class DockerLauncher(Launcher):
