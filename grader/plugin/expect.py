@@ -37,6 +37,8 @@ def describe_inputs(**shapes: Any) -> str:
 def _as_array(name: str, value: Any) -> np.ndarray:
     if value is None:
         raise CheckFailed(f"{name} is None: the function returned nothing for it")
+    if isinstance(value, (list, tuple)) and len(value) > MAX_LIST_ITEMS:
+        raise CheckFailed(f"{name} is a list of {len(value)} items; expected an array")
     try:
         array = np.asarray(value)
     except Exception as exc:  # noqa: BLE001
@@ -46,22 +48,35 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     return array
 
 
+#: A value that comes back as a Python list (not an array) is never legitimately longer.
+MAX_LIST_ITEMS = 100_000
+
+
 def mismatch(name: str, got: Any, want: Any, tol: float, atol: float = 0.0) -> str | None:
     """None when ``got`` matches ``want`` within ``tol`` (rel_error); else why not.
+
+    ``want`` is the trusted side's value; ``got`` comes from the sandbox, so its shape is
+    checked before any arithmetic (a (20M, 1) array never meets a (50,) one), and NaN,
+    infinities or a non-finite expectation never pass.
 
     ``atol``: entries that differ by at most this much count as equal whatever their
     relative error (for finite differences, whose absolute noise swamps tiny gradients).
     """
-    got_a, want_a = _as_array(name, got), _as_array(name, want)
+    want_a = _as_array(name, want)
+    got_a = _as_array(name, got)
     if got_a.shape != want_a.shape:
         return f"{name} has shape {got_a.shape}, expected {want_a.shape}"
     if not np.all(np.isfinite(got_a)):
         return f"{name} contains NaN or infinity"
+    if not np.all(np.isfinite(want_a)):
+        # The expectation was derived from another of the submission's outputs (dropout's
+        # own mask, say) that was not finite: nothing right can be compared with it.
+        return f"{name} cannot be checked: the value it must match is not finite"
     if atol:
         far = np.abs(got_a.astype(np.float64) - want_a) > atol
         got_a, want_a = got_a[far], want_a[far]
     error = rel_error(got_a, want_a)
-    if error > tol:
+    if not error <= tol:  # written so that a NaN error fails too
         return f"{name} differs (relative error {error:.1e} > {tol:.0e})"
     return None
 
@@ -111,6 +126,22 @@ def equal(got: Any, want: Any, *, name: str, case: str = "", hint: str | None = 
     else:
         problem = f"{name} is {got!r}, expected {want!r}"
     raise CheckFailed(_sentence(case, problem, hint))
+
+
+def labels(got: Any, count: int, num_classes: int, *, name: str = "the predictions", case: str = "") -> np.ndarray:
+    """``got`` as (count,) int64 class indices in [0, num_classes), or CheckFailed saying why.
+
+    Checked before anything is computed with it: a reply of the wrong shape or size never
+    reaches an elementwise comparison with the labels."""
+    if not isinstance(got, np.ndarray):
+        raise CheckFailed(_sentence(case, f"{name} are not an array ({type(got).__name__})", None))
+    if got.shape != (count,):
+        raise CheckFailed(_sentence(case, f"{name} have shape {got.shape}, expected ({count},)", None))
+    if not np.issubdtype(got.dtype, np.integer):
+        raise CheckFailed(_sentence(case, f"{name} have dtype {got.dtype}, expected integer class indices", None))
+    if count and (int(got.min()) < 0 or int(got.max()) >= num_classes):
+        raise CheckFailed(_sentence(case, f"{name} hold values outside 0..{num_classes - 1}", None))
+    return got.astype(np.int64, copy=False)
 
 
 def at_least(value: float, bound: float, *, name: str, case: str = "", hint: str | None = None) -> None:

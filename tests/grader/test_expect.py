@@ -45,3 +45,33 @@ def test_close_all_takes_an_absolute_floor_per_output():
     expect.close_all({"db1": (*zero_by_rounding, 1e-4, 1e-9), "dW1": (np.ones(2), np.ones(2), 1e-4)})
     with pytest.raises(CheckFailed, match=r"db1 matches, dW1 does not"):
         expect.close_all({"db1": (*zero_by_rounding, 1e-4, 1e-9), "dW1": (np.ones(2), np.ones(2) * 1.1, 1e-4)})
+
+
+def test_a_non_finite_expectation_never_passes():
+    """dropout_backward's expectation is built from the student's own forward output: a
+    forward that returned NaN must not make any dx (zeros included) match."""
+    want = np.zeros((2, 2)) * np.nan
+    with pytest.raises(CheckFailed, match="not finite"):
+        expect.close(np.zeros((2, 2)), want, name="dx", tol=1e-10)
+    with pytest.raises(CheckFailed, match="not finite"):
+        expect.close(np.zeros((2, 2)), np.array([[1.0, np.inf], [0, 0]]), name="dx", tol=1e-10)
+
+
+def test_a_reply_of_the_wrong_shape_is_refused_before_any_arithmetic():
+    huge = np.zeros((20_000_000, 1), dtype=np.int8)  # 20 MB; as float64 against (50,): 8 GB of work
+    with pytest.raises(CheckFailed, match=r"shape \(20000000, 1\), expected \(50,\)"):
+        expect.close(huge, np.zeros(50), name="out", tol=1e-7)
+    with pytest.raises(CheckFailed, match="list of"):
+        expect.close([0.0] * 1_000_000, np.zeros(3), name="out", tol=1e-7)
+
+
+@pytest.mark.parametrize("got, problem", [
+    (np.zeros((20_000_000, 1), dtype=np.int64), r"shape \(20000000, 1\), expected \(50,\)"),
+    (np.zeros(50), "dtype float64"),
+    (np.full(50, 10), "outside 0..9"),
+    ([0] * 50, "not an array"),
+])
+def test_predictions_are_validated_before_they_are_scored(got, problem):
+    with pytest.raises(CheckFailed, match=problem):
+        expect.labels(got, 50, 10)
+    assert expect.labels(np.arange(50) % 10, 50, 10).dtype == np.int64
