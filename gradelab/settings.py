@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         """Where a profile's data sets live: <data_dir>/smoke (synthetic) or <data_dir>/full."""
         return self.data_dir / (profile or self.profile)
 
+    @property
+    def secret_smoke_data_dir(self) -> Path:
+        """The synthetic sets the smoke profile grades with, drawn from the secret key's seed
+        (<data_dir>/smoke is the public seed-0 set anyone can rebuild with `gradelab data synth`)."""
+        return self.data_dir / "smoke-secret"
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'gradelab.db'}"
 

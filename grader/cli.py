@@ -28,10 +28,11 @@ EXIT_NOT_GRADABLE = 2
 @click.option("--markdown", "markdown_path", type=click.Path(path_type=Path), help="Write the Markdown report here.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write the HTML report here.")
 @click.option("--keep", "keep_dir", type=click.Path(path_type=Path), help="Keep the run's work files here.")
+@click.option("--part", "parts", multiple=True, help="Grade only this notebook's checks (repeatable), e.g. --part Dropout.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def grade_command(submission: Path, assignment: str, profile: str | None, sandbox: str | None, unsafe: bool,
                   data_dir: Path | None, json_path: Path | None, markdown_path: Path | None,
-                  html_path: Path | None, keep_dir: Path | None, quiet: bool) -> None:
+                  html_path: Path | None, keep_dir: Path | None, parts: tuple[str, ...], quiet: bool) -> None:
     """Grade SUBMISSION: a collect_submission zip, the course's a2_code_submission.zip, a
     directory laid out the same way, or one notebook (then only its checks are graded).
 
@@ -50,7 +51,7 @@ def grade_command(submission: Path, assignment: str, profile: str | None, sandbo
 
     result = grade(submission, assignment=assignment, profile=profile, sandbox=sandbox,
                    allow_unsafe=unsafe or None, data_dir=data_dir, settings=settings,
-                   on_progress=show, keep_dir=keep_dir)
+                   on_progress=show, keep_dir=keep_dir, parts=list(parts) or None)
     if json_path:  # first: the results must not depend on the reports rendering
         result.write_json(json_path)
     for path, render in ((markdown_path, render_markdown), (html_path, render_html)):

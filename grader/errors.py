@@ -18,7 +18,9 @@
     │   ├── SandboxCrashed       the student process exited or died of a signal
     │   ├── ProtocolViolation    the student process wrote something that is not the protocol
     │   └── RunTimeExhausted     the whole run's time budget was spent before this check
-    └── CheckFailed              the student's result is wrong (raised by the rubric's checks)
+    ├── CheckFailed              the student's result is wrong (raised by the rubric's checks)
+    └── Provisional              the profile cannot decide the check honestly (a CPU proxy of a
+                                 GPU-sized criterion): the points stand until the full profile decides
 
 Each ``StudentCodeFailed`` has a ``status`` word used in results.json (``not_submitted``,
 ``not_implemented``, ``timeout`` ...), and a message that says what happened and where.
@@ -97,6 +99,18 @@ class CheckFailed(GradingError):
     """A result was compared and found wrong. ``status`` is ``wrong``."""
 
     status = "wrong"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Provisional(GradingError):
+    """The check ran, but this profile's budget cannot decide it honestly (a smoke proxy of a
+    criterion meant for the full data on a GPU). Its points are not deducted; the result says
+    that the full profile decides. ``status`` is ``provisional``."""
+
+    status = "provisional"
 
     def __init__(self, message: str):
         super().__init__(message)

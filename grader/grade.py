@@ -24,7 +24,7 @@ from typing import Any
 from gradelab.settings import Settings, get_settings
 from grader import errors
 from grader.assignment import Assignment, find_assignment
-from grader.hidden_seed import hidden_seed, secret_key
+from grader.hidden_seed import hidden_seed, secret_key, synthetic_data_seed
 from grader.results import GradeResult
 from grader.run_spec import RunSpec, SandboxChoice
 from grader.sandbox.limits import Limits
@@ -54,15 +54,27 @@ def _runtime_dir(assignment: Assignment, destination: Path) -> None:
 def _data_dir(assignment: Assignment, profile: str, settings: Settings, data_dir: Path | None) -> Path | None:
     if not assignment.needs_data:
         return data_dir
-    directory = Path(data_dir) if data_dir else settings.profile_data_dir(profile)
     if profile == "smoke" and data_dir is None:
+        # The deployment's own synthetic sets: a student who rebuilds the public seed-0 sets
+        # with `gradelab data synth` cannot look the grader's images up.
         from grader.datasets.synth import ensure_synthetic
 
-        ensure_synthetic(directory)
+        return ensure_synthetic(settings.secret_smoke_data_dir, seed=synthetic_data_seed(secret_key(settings)))
+    directory = Path(data_dir) if data_dir else settings.profile_data_dir(profile)
     if not directory.is_dir():
         hint = "run `gradelab data fetch`" if profile == "full" else "run `gradelab data synth`"
         raise errors.GradingError(f"the {profile} profile needs its data sets in {directory}: {hint}")
     return directory
+
+
+def _chosen_parts(assignment: Assignment, parts: list[str]) -> list[str]:
+    """``parts`` (notebook stems, or names with .ipynb), checked against the assignment's."""
+    known = [Path(name).stem for name in assignment.notebooks]
+    chosen = [Path(part).stem for part in parts]
+    unknown = [part for part in chosen if part not in known]
+    if unknown:
+        raise errors.GradingError(f"no part {', '.join(unknown)} in {assignment.id}: choose from {', '.join(known)}")
+    return chosen
 
 
 def _device(profile: str) -> str:
@@ -88,11 +100,13 @@ def grade(
     limits: Limits | None = None,
     on_progress: ProgressCallback | None = None,
     keep_dir: Path | None = None,
+    parts: list[str] | None = None,
 ) -> GradeResult:
     """Grade ``submission`` (zip, directory or notebook) against ``assignment``.
 
     ``keep_dir``: where to leave the run's work files (staged submission, logs) for
-    inspection; by default they are deleted.
+    inspection; by default they are deleted. ``parts``: grade only the checks of these
+    notebooks (names without .ipynb); the others say "not graded in this run".
     """
     settings = settings or get_settings()
     profile = profile or settings.profile
@@ -109,6 +123,7 @@ def grade(
     try:
         files = read_submission(Path(submission), found, max_members=settings.zip_max_members,
                                 max_bytes=settings.zip_max_uncompressed_bytes)
+        chosen = _chosen_parts(found, parts) if parts else None
         choice.launcher()  # can it run here? The trusted session makes its own.
         data = _data_dir(found, profile, settings, data_dir)
     except errors.GradingError as exc:
@@ -133,7 +148,7 @@ def grade(
             results_path=work / "results.json", inputs_dir=work / "inputs", profile=profile, data_dir=data,
             device=_device(profile),
             hidden_seed=hidden_seed(secret_key(settings), found.id, files.digest()),
-            graded_notebooks=files.graded_notebooks, unreadable=dict(files.unreadable),
+            graded_notebooks=files.graded_notebooks, parts=chosen, unreadable=dict(files.unreadable),
             sandbox=choice, limits=limits,
         )
         return _run_session(spec, work, on_progress)

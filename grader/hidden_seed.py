@@ -1,9 +1,15 @@
-"""The per-submission seed of the hidden inputs.
+"""Seeds derived from the deployment's secret key.
 
-``HMAC-SHA256(secret key, assignment id + submission digest)``: unpredictable without the
-key (so copying a notebook's printed numbers earns nothing), yet the same for the same
-code (so a regrade sees the same hidden cases). The key comes from the settings or from
-``<var_dir>/secret.key``, created with mode 0600 on first use.
+- The per-submission seed of the hidden inputs: ``HMAC-SHA256(secret key, assignment id +
+  submission digest)``: unpredictable without the key (so copying a notebook's printed
+  numbers earns nothing), yet the same for the same code (so a regrade sees the same
+  hidden cases).
+- The seed of the synthetic data sets the smoke profile grades with: ``HMAC-SHA256(secret
+  key, "synthetic data sets")``, so `gradelab data synth` on a student's machine (seed 0)
+  does not reproduce the grader's images.
+
+The key comes from the settings or from ``<var_dir>/secret.key``, created with mode 0600
+on first use.
 """
 
 from __future__ import annotations
@@ -40,3 +46,9 @@ def secret_key(settings: Settings) -> bytes:
 def hidden_seed(key: bytes, assignment_id: str, submission_digest: str) -> int:
     digest = hmac.new(key, f"{assignment_id}:{submission_digest}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") >> 1
+
+
+def synthetic_data_seed(key: bytes) -> int:
+    """The seed of this deployment's secret synthetic data sets (never 0, the public seed)."""
+    digest = hmac.new(key, b"synthetic data sets", hashlib.sha256).digest()
+    return (int.from_bytes(digest[:8], "big") >> 1) or 1

@@ -43,6 +43,7 @@ class RunSpec:
     device: str = "cpu"
     hidden_seed: int = 0
     graded_notebooks: list[str] | None = None   # None: all parts; else only these notebooks
+    parts: list[str] | None = None              # notebooks the caller chose to grade (None: all)
     unreadable: dict[str, str] = field(default_factory=dict)   # notebook -> why it was dropped
     sandbox: SandboxChoice = field(default_factory=SandboxChoice)
     limits: Limits = field(default_factory=Limits)

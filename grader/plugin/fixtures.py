@@ -57,7 +57,9 @@ def student(student_session: StudentSession, rubric_item: RubricItem, run_spec: 
 
 @pytest.fixture(scope="session")
 def reference_impl(run_spec: RunSpec) -> Implementation:
-    return Implementation(run_spec.assignment_dir, run_spec.package, device=run_spec.device)
+    # On the CPU whatever the run's device: the trusted side only scores small evaluation
+    # sets, and a process that never initialises CUDA can live under a plain memory cap.
+    return Implementation(run_spec.assignment_dir, run_spec.package, device="cpu")
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(f"{item.nodeid}: rubric item {item_id!r} is already graded by {by_id[item_id].nodeid}")
         by_id[item_id] = item
         item.stash[RUBRIC_ITEM_KEY] = state.rubric[item_id]
-    order = [rubric_item.id for rubric_item in state.rubric.automatic]
+    order = state.rubric.run_order()
     items.sort(key=lambda it: order.index(it.stash[RUBRIC_ITEM_KEY].id))
     state.reporter.plan([it.stash[RUBRIC_ITEM_KEY].id for it in items])
 
@@ -93,6 +93,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if spec.graded_notebooks is not None and rubric_item.notebook not in spec.graded_notebooks:
         raise errors.NotSubmitted(f"not submitted: this check belongs to {rubric_item.notebook}.ipynb, "
                                   "which this submission does not include")
+    if spec.parts is not None and rubric_item.notebook not in spec.parts:
+        raise errors.NotSubmitted(f"not graded in this run: this check belongs to {rubric_item.notebook}.ipynb, "
+                                  f"and only {', '.join(spec.parts)} was asked for")
 
 
 def _classify(exc: BaseException) -> tuple[str, str, str]:
@@ -104,6 +107,8 @@ def _classify(exc: BaseException) -> tuple[str, str, str]:
         return exc.status, message, exc.output
     if isinstance(exc, errors.CheckFailed):
         return "wrong", exc.message, ""
+    if isinstance(exc, errors.Provisional):
+        return "provisional", exc.message, ""
     if isinstance(exc, AssertionError):
         return "wrong", str(exc) or "a comparison failed", ""
     if isinstance(exc, errors.SandboxUnavailable):

@@ -15,6 +15,7 @@ from typing import Any
 from grader.answers import extract_answers
 from grader.plugin.rubric import Rubric, RubricItem
 from grader.results import CheckResult, GradeResult, ManualAnswer
+from grader.results.model import EARNING_OUTCOMES
 from grader.run_spec import RunSpec
 
 
@@ -48,9 +49,12 @@ class Reporter:
                student_output: str = "", details: dict[str, Any] | None = None) -> None:
         if item.id in self.results:
             return  # first verdict wins (a teardown error after a verdict changes nothing)
+        if outcome == "passed" and item.counts_with:
+            outcome, message = self._withheld(item) or (outcome, message)
         passed = outcome == "passed"
         result = CheckResult(
-            id=item.id, name=item.name, score=item.points if passed else 0.0, max_score=item.points,
+            id=item.id, name=item.name, score=item.points if outcome in EARNING_OUTCOMES else 0.0,
+            max_score=item.points,
             outcome=outcome, message=message or ("Passed." if passed else ""), notebook=item.notebook,
             visibility=item.visibility, tags=list(item.tags), duration_s=duration,
             student_output=student_output, details=details or {},
@@ -59,6 +63,17 @@ class Reporter:
         self.emit("check", index=len(self.results), total=len(self.planned), id=item.id, name=item.name,
                   outcome=outcome, score=result.score, max_score=result.max_score,
                   duration_s=round(duration, 2))
+
+    def _withheld(self, item: RubricItem) -> tuple[str, str] | None:
+        """("withheld", why) when an item this one counts with did not pass (they run first)."""
+        failing = [self.rubric[other] for other in item.counts_with
+                   if self.results.get(other) is None or not self.results[other].passed]
+        if not failing:
+            return None
+        names = "; ".join(f'"{other.name}"' for other in failing)
+        return "withheld", (f"Your code reproduces the notebook's own case, but the same code fails {names}. "
+                            "The notebook prints this case's expected numbers, so its points count only "
+                            "together with the hidden cases: fix those and both count.")
 
     # --- pytest hooks (this object is registered as a plugin) ---------------------------
     def pytest_runtest_logreport(self, report) -> None:

@@ -15,6 +15,9 @@ time limit and per-profile settings. Instructors change points here and nowhere 
     [items.bn_forward_train.profiles.smoke]    # anything the test reads via `item.setting`
     threshold = 0.5
 
+    [items.bn_forward_notebook]   # the notebook's own inputs, whose outputs the notebook prints:
+    counts_with = ["bn_forward_train"]  # its points count only when these items pass too
+
     [items.bn_q1]                 # a manual item: graded by a person, 0 automatic points
     manual = true
     points = 2
@@ -47,6 +50,7 @@ class RubricItem:
     timeout: float = 60.0
     manual: bool = False
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts_with: tuple[str, ...] = ()   # items that must pass for this one's points to count
 
     def setting(self, profile: str, key: str, default: Any = None) -> Any:
         """A per-profile setting (e.g. an accuracy threshold), with a default."""
@@ -75,6 +79,16 @@ class Rubric:
     def manual(self) -> tuple[RubricItem, ...]:
         return tuple(item for item in self.items if item.manual)
 
+    def run_order(self) -> list[str]:
+        """Automatic item ids in rubric order, except that an item runs right after the
+        last of the items it counts with (so its verdict is final when it is reported)."""
+        order = [item.id for item in self.automatic]
+        position = {item_id: float(index) for index, item_id in enumerate(order)}
+        for item in self.automatic:
+            if item.counts_with:
+                position[item.id] = max(position[item.id], *(position[o] + 0.5 for o in item.counts_with))
+        return sorted(order, key=position.__getitem__)
+
 
 def load_rubric(path: Path) -> Rubric:
     try:
@@ -90,7 +104,8 @@ def load_rubric(path: Path) -> Rubric:
         where = f"{path.name}: item {item_id!r}"
         if not isinstance(raw, dict):
             raise RubricError(f"{where} must be a table")
-        unknown = set(raw) - {"name", "points", "notebook", "visibility", "tags", "timeout", "manual", "profiles"}
+        unknown = set(raw) - {"name", "points", "notebook", "visibility", "tags", "timeout", "manual", "profiles",
+                              "counts_with"}
         if unknown:
             raise RubricError(f"{where}: unknown field(s) {sorted(unknown)}")
         try:
@@ -108,6 +123,9 @@ def load_rubric(path: Path) -> Rubric:
         profiles = raw.get("profiles", {})
         if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
             raise RubricError(f"{where}: profiles must be tables [items.{item_id}.profiles.<name>]")
+        counts_with = raw.get("counts_with", [])
+        if not isinstance(counts_with, list) or not all(isinstance(other, str) for other in counts_with):
+            raise RubricError(f"{where}: counts_with must be a list of item ids")
         items.append(RubricItem(
             id=item_id,
             name=str(raw.get("name", item_id)),
@@ -118,5 +136,18 @@ def load_rubric(path: Path) -> Rubric:
             timeout=float(raw.get("timeout", defaults.get("timeout", 60.0))),
             manual=bool(raw.get("manual", False)),
             profiles=profiles,
+            counts_with=tuple(counts_with),
         ))
+    by_id = {item.id: item for item in items}
+    for item in items:
+        for other in item.counts_with:
+            where = f"{path.name}: item {item.id!r}: counts_with {other!r}"
+            if other not in by_id:
+                raise RubricError(f"{where} is not an item")
+            if by_id[other].manual or item.manual:
+                raise RubricError(f"{where}: only automatic items can count with each other")
+            if by_id[other].notebook != item.notebook:
+                raise RubricError(f"{where} belongs to another notebook")
+            if by_id[other].counts_with:
+                raise RubricError(f"{where} has a counts_with of its own (one level only)")
     return Rubric(items=tuple(items), path=path)

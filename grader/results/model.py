@@ -9,7 +9,10 @@ results.json follows Gradescope's autograder format (``score``, ``execution_time
 Each check has an ``outcome``: ``passed``, ``wrong`` (a result was compared and found
 wrong), ``not_implemented``, ``not_submitted``, ``load_error``, ``exception``, ``timeout``,
 ``memory``, ``output_limit``, ``crashed``, ``protocol``, ``run_timeout``, ``grader_error``
-(our fault, flagged for staff), or ``manual`` (waits for a person).
+(our fault, flagged for staff), ``manual`` (waits for a person), ``provisional`` (the
+profile could not decide it honestly: the points stand until the full profile decides) or
+``withheld`` (it matches the notebook's own case, whose outputs the notebook prints, but
+an item it counts with failed: no points).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+#: Outcomes that earn a check its points.
+EARNING_OUTCOMES = frozenset({"passed", "provisional"})
 
 
 @dataclass

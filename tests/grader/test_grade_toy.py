@@ -112,3 +112,20 @@ def test_strict_json_turns_a_diverged_curve_into_nulls():
     details = data["tests"][0]["extra_data"]["details"]
     assert details["series"]["loss"]["values"] == [1.0, None, None]
     assert details["metrics"]["acc"] == 0.5
+
+
+def test_a_notebook_case_counts_only_with_its_hidden_cases(grade_toy, toy_submission):
+    """Code that reproduces only the notebook's printed case (copied numbers, a special case)
+    earns nothing for it: affine counts_with affine_hidden, which runs first."""
+    ops = toy_submission / "toy" / "ops.py"
+    ops.write_text(ops.read_text().replace("def affine(x, w, b):\n",
+                                           "def affine(x, w, b):\n    if x.shape != (2, 3):\n        return x @ w\n", 1))
+    events = []
+    result = grade_toy(toy_submission, on_progress=events.append)
+    assert outcomes(result)["affine_hidden"] == "wrong"
+    affine = next(t for t in result.tests if t.id == "affine")
+    assert affine.outcome == "withheld" and affine.score == 0
+    assert "affine: hidden cases" in affine.message
+    checked = [event["id"] for event in events if event.get("event") == "check"]
+    assert checked.index("affine_hidden") < checked.index("affine")
+    assert [event["outcome"] for event in events if event.get("id") == "affine"] == ["withheld"]
