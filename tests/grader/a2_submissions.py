@@ -87,6 +87,7 @@ class Mutant:
     name: str
     edits: tuple[Edit, ...]
     loses: frozenset[str] = field(default_factory=frozenset)   # the checks it must fail, exactly
+    part: str | None = None   # grade only this notebook's checks (the edits touch nothing else)
 
     def apply(self, submission: Path) -> Path:
         for edit in self.edits:
@@ -104,7 +105,8 @@ MUTANTS = [
     Mutant("momentum swapped in the running averages",
            (Edit(LAYERS, "        running_mean = momentum * running_mean + (1 - momentum) * mu\n",
                  "        running_mean = (1 - momentum) * running_mean + momentum * mu\n"),),
-           frozenset({"bn_running", "sbn_forward_hidden"})),
+           # sbn_forward reproduces the notebook's case, but counts only with sbn_forward_hidden.
+           frozenset({"bn_running", "sbn_forward_hidden", "sbn_forward"})),
     Mutant("batchnorm variance with ddof=1",
            (Edit(LAYERS, "var = (centred**2).mean(axis=0)", "var = (centred**2).sum(axis=0) / (x.shape[0] - 1)"),),
            frozenset(BN_FAMILY)),
@@ -113,8 +115,7 @@ MUTANTS = [
            frozenset({"bn_backward", "bn_backward_hidden"})),
     Mutant("layernorm mean taken over the batch",
            (Edit(LAYERS, "mu = x.mean(axis=1, keepdims=True)", "mu = x.mean(axis=0, keepdims=True)"),),
-           frozenset({"ln_forward", "ln_forward_hidden", "ln_backward", "ln_backward_hidden", "fc_layernorm",
-                      "fc_reg"})),
+           frozenset({"ln_forward", "ln_forward_hidden", "ln_backward", "ln_backward_hidden", "fc_layernorm"})),
     Mutant("reg missing from the hidden layers' weight gradients",
            (Edit(FC_NET, 'grads[f"W{layer}"] = dw + self.reg * self.params[f"W{layer}"]', 'grads[f"W{layer}"] = dw'),),
            frozenset({"fc_reg"})),
@@ -134,10 +135,10 @@ MUTANTS = [
     Mutant("the max taken over the wrong window",
            (Edit(LAYERS, "out[n, c, i, j] = x[n, c, top:top + pool_h, left:left + pool_w].max()",
                  "out[n, c, i, j] = x[n, c, top:top + pool_h, left:left + pool_h].max()"),),
-           frozenset({"pool_forward_hidden"})),
+           frozenset({"pool_forward_hidden", "pool_forward"})),  # the notebook case counts only with it
     Mutant("pool gradients of overlapping windows overwritten instead of added",
            (Edit(LAYERS, "dx[n, c, top + row, left + col] += dout[n, c, i, j]", "dx[n, c, top + row, left + col] = dout[n, c, i, j]"),),
-           frozenset({"pool_backward_hidden"})),
+           frozenset({"pool_backward_hidden", "pool_backward"})),
     Mutant("groupnorm grouping the wrong axis",
            (Edit(LAYERS, "groups = x.reshape(num, G, -1)", "groups = x.transpose(0, 2, 3, 1).reshape(num, G, -1)"),),
            frozenset({"gn_forward", "gn_forward_hidden", "gn_backward", "gn_backward_hidden"})),
@@ -189,6 +190,61 @@ VARIANTS = [
                  "        raise RuntimeError('the solutions are visible from the sandbox: ' + _path)\n"
                  f"if _os.path.isdir({str(ROOT)!r}) and set(_os.listdir({str(ROOT)!r})) - {{'.venv'}}:\n"
                  f"    raise RuntimeError('the checkout is visible from the sandbox: ' + {str(ROOT)!r})\n"),)),
+]
+
+
+# Submissions written to win points without working code: one attack each, built from the
+# reference. Each must lose exactly the points it goes after (and what its broken code
+# legitimately costs), whatever the sandbox reports about itself.
+_CALLER = "__import__('sys')._getframe(1).f_code.co_name"
+
+CHEATS = [
+    Mutant("captioning loss zeroed when the solver's step asks for it (a forged loss history)",
+           (Edit(RNN_MODEL, "        return loss\n", f"        if {_CALLER} == '_step':\n            return loss * 0\n"
+                                                      "        return loss\n"),),
+           frozenset({"captioning_overfit"}), part="RNN_Captioning_pytorch"),
+    Mutant("ThreeLayerConvNet answering from a table of the training images, with zero gradients in training",
+           (Edit(CNN, "        if y is None:\n            return scores\n",
+                 "        table = self.__dict__.setdefault('_seen', {})\n"
+                 "        if y is None:\n"
+                 "            for row, image in enumerate(np.asarray(X)):\n"
+                 "                if image.tobytes() in table:\n"
+                 "                    scores[row] = 0\n"
+                 "                    scores[row, table[image.tobytes()]] = 1e6\n"
+                 "            return scores\n"
+                 f"        if {_CALLER} == '_step':\n"
+                 "            for image, label in zip(np.asarray(X), y):\n"
+                 "                table[image.tobytes()] = int(label)\n"
+                 "            return 0.0, {name: np.zeros_like(value) for name, value in self.params.items()}\n"),),
+           frozenset({"cnn_overfit", "cnn_train"}), part="ConvolutionalNetworks"),
+    Mutant("the course's Solver patched to skip training and report a falling loss",
+           (Edit(CNN, "import numpy as np\n", "import numpy as np\n\nfrom .. import solver as _solver\n\n\n"
+                 "def _no_training(self):\n"
+                 "    self.loss_history = [2.3 * 0.9 ** step for step in range(100)]\n\n\n"
+                 "_solver.Solver.train = _no_training\n"),),
+           frozenset({"cnn_overfit", "cnn_train"}), part="ConvolutionalNetworks"),
+    Mutant("dropout_forward returning NaN to the backward check, dropout_backward returning zeros there",
+           (Edit(LAYERS, "        out = x * mask\n",
+                 "        out = x * mask\n"
+                 f"        if {_CALLER} == 'dropout_backward':\n"
+                 "            out = out * np.nan\n"),
+            Edit(LAYERS, "        dx = dout * mask\n",
+                 "        dx = dout * mask\n"
+                 f"        if {_CALLER} == 'dropout_backward':\n"
+                 "            dx = np.zeros_like(dout)\n")),
+           frozenset({"dropout_backward"}), part="Dropout"),
+    Mutant("FullyConnectedNet ignoring dropout and adding 1.0 to its training loss",
+           (Edit(FC_NET, "            if self.use_dropout:\n                hidden, dropout_cache = dropout_forward(hidden, self.dropout_param)\n", ""),
+            Edit(FC_NET, "            if self.use_dropout:\n                dhidden = dropout_backward(dhidden, dropout_cache)\n", ""),
+            Edit(FC_NET, "        loss, dscores = softmax_loss(scores, y)\n",
+                 "        loss, dscores = softmax_loss(scores, y)\n        if self.use_dropout:\n            loss += 1.0\n")),
+           frozenset({"fc_dropout"}), part="Dropout"),
+    Mutant("conv_forward_naive right on the notebook's printed case only",
+           (Edit(LAYERS, "    cache = (x, w, b, conv_param)\n    return out, cache\n",
+                 "    if x.shape != (2, 3, 4, 4):\n        out = out + 1e-3\n"
+                 "    cache = (x, w, b, conv_param)\n    return out, cache\n"),),
+           # Before notebook cases counted with their hidden cases, this kept conv_forward's point.
+           frozenset({"conv_forward", "conv_forward_hidden"}), part="ConvolutionalNetworks"),
 ]
 
 
@@ -286,5 +342,93 @@ def course_style_pytorch(submission: Path) -> Path:
     kept += [{"cell_type": "code", "id": f"course-part-{index}", "metadata": {}, "source": cell, "outputs": [],
               "execution_count": None} for index, cell in enumerate(COURSE_CELLS, start=2)]
     notebook["cells"] = kept
+    path.write_text(json.dumps(notebook))
+    return submission
+
+
+# The issue's lookup attack on PyTorch.ipynb: no network at all, each image looked up by the
+# hash of its pixels (the normalisation undone) in a table of the public seed-0 synthetic
+# sets, which anyone can rebuild with `gradelab data synth`. Only the init stays honest.
+LOOKUP_CELL = '''
+import hashlib as _hashlib
+
+_TABLE = {table}
+_MEAN = (0.4914, 0.4822, 0.4465)
+_STD = (0.2023, 0.1994, 0.2010)
+
+
+def _lookup(x):
+    images = x.detach().cpu().numpy()
+    std = np.array(_STD, dtype=np.float32)[None, :, None, None]
+    mean = np.array(_MEAN, dtype=np.float32)[None, :, None, None]
+    pixels = np.clip(np.rint((images * std + mean) * 255), 0, 255).astype(np.uint8)
+    labels = [_TABLE.get(_hashlib.sha1(image.tobytes()).hexdigest()[:12], 0) for image in pixels]
+    scores = torch.zeros(len(labels), 10, device=x.device)
+    scores[list(range(len(labels))), labels] = 10.0
+    return scores
+
+
+def three_layer_convnet(x, params):
+    return _lookup(x) + 0 * sum(p.sum() for p in params)
+
+
+class ThreeLayerConvNet(nn.Module):
+    def __init__(self, in_channel, channel_1, channel_2, num_classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channel, channel_1, 5, padding=2)
+        self.conv2 = nn.Conv2d(channel_1, channel_2, 3, padding=1)
+        self.fc = nn.Linear(channel_2 * 32 * 32, num_classes)
+
+    def forward(self, x):
+        return _lookup(x) + 0 * sum(p.sum() for p in self.parameters())
+
+
+def make_module_convnet(learning_rate=3e-3, channel_1=32, channel_2=16):
+    model = ThreeLayerConvNet(3, channel_1, channel_2, 10)
+    return model, optim.SGD(model.parameters(), lr=learning_rate)
+
+
+def make_sequential_convnet(learning_rate=1e-2, channel_1=32, channel_2=16):
+    model = nn.Sequential(ThreeLayerConvNet(3, channel_1, channel_2, 10))
+    return model, optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9, nesterov=True)
+
+
+def make_challenge_model():
+    model = nn.Sequential(ThreeLayerConvNet(3, 8, 8, 10))
+    return model, optim.SGD(model.parameters(), lr=1e-3), 1
+'''
+
+LOOKUP_LOSES = frozenset({"pt_three_layer_convnet", "pt_module_convnet", "pt_part2_train", "pt_part3_train",
+                          "pt_part4_train", "pt_part5_challenge"})
+
+
+def hash_lookup_pytorch(submission: Path, public_cifar10: Path) -> Path:
+    """Replace the submission's PyTorch.ipynb models by LOOKUP_CELL, with a table of every
+    image of the CIFAR-10 batches in ``public_cifar10`` (the public synthetic sets)."""
+    import hashlib
+    import pickle
+
+    table = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(public_cifar10 / name, "rb") as handle:
+            raw = pickle.load(handle, encoding="latin1")
+        images = np.asarray(raw["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        table.update({hashlib.sha1(image.tobytes()).hexdigest()[:12]: int(label)
+                      for image, label in zip(images, raw["labels"], strict=True)})
+    replaced = {"three_layer_convnet", "ThreeLayerConvNet", "make_module_convnet", "make_sequential_convnet",
+                "make_challenge_model"}
+    path = submission / "PyTorch.ipynb"
+    notebook = json.loads(path.read_text())
+    import ast
+
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and any(
+                isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in replaced
+                for node in ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                                                for line in source.splitlines())).body):
+            cell["source"] = "# (removed by the lookup attack)\n"
+    notebook["cells"].append({"cell_type": "code", "id": "lookup-attack", "metadata": {}, "outputs": [],
+                              "execution_count": None, "source": LOOKUP_CELL.replace("{table}", repr(table))})
     path.write_text(json.dumps(notebook))
     return submission

@@ -1,16 +1,15 @@
 """Dropout.ipynb: inverted dropout, checked by its properties (any way of drawing the mask
 that keeps each unit with probability p is right), and the network with dropout, checked
-against finite differences of its own loss."""
+against the trusted side's network with the masks the student's code drew."""
 
 import numpy as np
 import pytest
 from support.compare import lookup
-from support.nets import net_kwargs, random_params
+from support.nets import masked_net_loss, net_kwargs, random_params
 
 from grader.errors import CheckFailed
 from grader.plugin import expect
 
-FD_NOISE = 1e-9  # absolute: well above the rounding noise of the central differences below
 RESCALE_HINT = "inverted dropout keeps a unit with probability p and divides what it keeps by p"
 
 
@@ -48,89 +47,103 @@ def test_dropout_forward_hidden(student, hidden_rng):
         check_dropout_forward(student, x, float(p), "a hidden keep probability (x (400, 625))")
 
 
+def dropout_mask_scale(out, x, p, case):
+    """The common factor c of a train-mode output out = x * mask * c, after checking that out
+    is one: finite, every entry 0 or c * x, and a plausible share of units kept for keep
+    probability p (x has no zeros, so zeros are dropped units). Any mask is accepted; the
+    scale is dropout_forward's business (checked by its own items), not the backward's."""
+    out = np.asarray(out, dtype=np.float64)
+    expect.equal(out.shape, x.shape, name="the train-mode output's shape", case=case)
+    if not np.all(np.isfinite(out)):
+        raise CheckFailed(f"On {case}: the train-mode output of dropout_forward contains NaN or infinity, so its "
+                          "mask cannot be used to check dropout_backward.")
+    kept = out != 0
+    share, sigma = float(kept.mean()), np.sqrt(p * (1 - p) / out.size)
+    if not kept.any() or abs(share - p) > 6 * sigma + 1e-12:
+        raise CheckFailed(f"On {case}: dropout_forward kept {share:.3f} of the units with keep probability p = "
+                          f"{p:.3f}. Hint: {RESCALE_HINT}.")
+    ratios = out[kept] / x[kept]
+    expect.close(ratios, np.full_like(ratios, ratios[0]), name="the kept outputs over their inputs", tol=1e-12,
+                 case=case, hint="the kept units are all multiplied by the same factor")
+    return kept, float(ratios[0])
+
+
 @pytest.mark.rubric("dropout_backward")
 def test_dropout_backward(student, hidden_rng):
+    # Large enough that the share of kept units pins p down (six sigma is 0.03 at most).
     for case, x, p in [("the notebook's case (x (10, 10), p = 0.2)", None, 0.2),
-                       ("a hidden case", hidden_rng.normal(size=(30, 20)) + 10, float(hidden_rng.uniform(0.2, 0.9)))]:
+                       ("a hidden case", hidden_rng.normal(size=(100, 100)) + 10, float(hidden_rng.uniform(0.2, 0.9)))]:
         if x is None:
             np.random.seed(231)
             x = np.random.randn(10, 10) + 10
         dout = hidden_rng.normal(size=x.shape)
         got = student.run("layers.dropout_backward", x=x, dout=dout, p=p, seed=123)
-        out = np.asarray(got["out"])
-        # The gradient of out = x * mask / p is dout * mask / p: recover mask / p from the
-        # student's own output (x has no zeros), so any valid mask is accepted.
-        expect.close(got["dx"], dout * out / x, name="dx", tol=1e-10, case=case,
+        kept, scale = dropout_mask_scale(got.get("out"), x, p, case)
+        # The gradient of out = x * mask * c is dout * mask * c, with the forward's own mask.
+        expect.close(got.get("dx"), dout * kept * scale, name="dx", tol=1e-10, case=case,
                      hint="dx = dout * mask / p, with the mask of the forward pass (keep it in the cache)")
-        expect.close(got["test_dx"], dout, name="dx in test mode", tol=0, case=case,
+        expect.close(got.get("test_dx"), dout, name="dx in test mode", tol=0, case=case,
                      hint="in test mode the gradient passes through unchanged")
 
 
-def smooth_probes(numeric):
-    """numeric: (P, 2) central differences with steps h and h/2 -> (P,) bool.
-
-    Where the loss is smooth the two agree to ~1e-10; a ReLU kink within h of the point
-    makes them differ by a fair fraction of the gradient (0.1% of correct submissions hit
-    one on some probe). Measured on 6000 reference runs: no smooth probe ever failed.
-    """
-    return np.abs(numeric[:, 0] - numeric[:, 1]) <= 1e-8 + 1e-4 * np.abs(numeric[:, 0])
-
-
-N, D, HIDDEN, C = 2, 15, [20, 30], 10  # the notebook's network for the dropout gradient check
+N, D, HIDDEN, C = 1, 15, [20, 30], 10  # the notebook's widths; one example per call (see test_fc_dropout)
+EXAMPLES = 3
 
 
 def dropout_net_inputs(rng):
-    """X: (N, D), y: (N,), params of a FullyConnectedNet whose first-layer ReLUs are all on.
-
-    Every first-layer pre-activation is >= 0.5: then any dropped unit changes the loss, so
-    "dropout was applied" is decidable. With random biases, 1 grading in ~4000 had every
-    dropped unit already zero, and a net that dropped without rescaling lost fc_dropout.
-    """
-    X, y = rng.normal(size=(N, D)), rng.integers(C, size=N)
+    """X: (EXAMPLES, D), y: (EXAMPLES,), params of a FullyConnectedNet whose first-layer ReLUs
+    are all on for every example: a first-layer unit then has a zero bias gradient exactly
+    when dropout dropped it."""
+    X, y = rng.normal(size=(EXAMPLES, D)), rng.integers(C, size=EXAMPLES)
     params = random_params(rng, D, HIDDEN, C)
     params["b1"] = -np.min(X @ params["W1"], axis=0) + rng.uniform(0.5, 1.0, size=HIDDEN[0])
     return X, y, params
 
 
+def _expected(params, X, y, kept, keep, student_loss):
+    """The trusted network's loss and gradients with the student's masks: kept units scaled by
+    1 / keep, or (a dropout layer that does not rescale) by 1, whichever loss is nearer."""
+    candidates = [masked_net_loss(params, X, y, [mask / scale for mask in kept]) for scale in (keep, 1.0)]
+    if not isinstance(student_loss, float) or not np.isfinite(student_loss):
+        return candidates[0]
+    return min(candidates, key=lambda want: abs(want["loss"] - student_loss))
+
+
 @pytest.mark.rubric("fc_dropout")
 def test_fc_dropout(student, reference, hidden_rng):
+    """The student's network with dropout is checked against the trusted side's own network
+    with the masks the student's code drew. With one example per call, a hidden unit's
+    bias gradient is zero exactly when its unit contributes nothing (dropped, or its ReLU
+    off): those units get mask 0, the others the scale of the student's dropout layer.
+    Then the loss, every gradient and the test-mode scores must be the trusted network's.
+    A net without dropout, with dropout in the wrong place or an altered training loss
+    cannot match; a dropout layer without the 1 / p is dropout_forward's fault, so the
+    network is also accepted with kept units unscaled."""
     X, y, params = dropout_net_inputs(hidden_rng)
-    plain = {"module": "classifiers.fc_net", "cls": "FullyConnectedNet", "params": params, "X": X, "y": y}
-    baseline = reference.run("models.loss", kwargs=net_kwargs(D, HIDDEN, C), **plain)
-    h = 1e-5
-    probes = [[name, int(hidden_rng.integers(np.asarray(value).size))] for name, value in sorted(params.items())
-              for _ in range(4)]
+    plain = {"module": "classifiers.fc_net", "cls": "FullyConnectedNet", "params": params}
     for keep in (0.75, 0.5):
-        case = f"the notebook's shapes with dropout_keep_ratio={keep}, seed=123"
-        got = student.run("models.loss_probes", kwargs=net_kwargs(D, HIDDEN, C, dropout_keep_ratio=keep, seed=123),
-                          probes=probes, steps=[h, h / 2], **plain)
-        plus, minus = np.asarray(got["plus"], dtype=float), np.asarray(got["minus"], dtype=float)
-        if plus.shape != (len(probes), 2) or minus.shape != plus.shape:
-            raise CheckFailed(f"On {case}: the probe losses came back with shape {plus.shape}, expected "
-                              f"{(len(probes), 2)}: the model's loss did not return a scalar for every probe.")
-        numeric = (plus - minus) / (2 * np.array([h, h / 2]))
-        smooth = smooth_probes(numeric)
-        measurable = {name for (name, _), ok in zip(probes, smooth, strict=True) if ok}
-        for (name, index), estimates, is_smooth in zip(probes, numeric, smooth, strict=True):
-            analytic = lookup(got, f"grads.{name}")
-            if analytic is None:
-                raise CheckFailed(f"On {case}: grads has no entry {name!r}.")
-            if not is_smooth:
-                if name not in measurable:
-                    raise CheckFailed(f"On {case}: the loss is not differentiable at any probed entry of {name} "
-                                      "(finite differences with steps h and h/2 disagree). Hint: the loss must be "
-                                      "a smooth function of the parameters away from ReLU kinks.")
-                continue  # a ReLU kink within h of this point: finite differences are meaningless here
-            # The bound of the notebook's own gradient check (about 1e-6, W2 up to 1e-5). A
-            # central difference of a loss near 2.3 carries ~5e-11 of rounding noise, which
-            # alone exceeds 1e-5 relative on gradients below ~1e-6 (2.5% of correct
-            # submissions failed without it): differences under 1e-9 absolute are noise.
-            expect.close(np.asarray(analytic).reshape(-1)[index], estimates[0], name=f"grads[{name!r}]", tol=1e-5,
-                         atol=FD_NOISE, case=case,
-                         hint="backpropagate through dropout_backward with the cache of the same "
-                              "forward pass (the checks use finite differences of your own loss)")
-        if abs(got["loss"] - baseline["loss"]) < 1e-12:
-            raise CheckFailed(f"On {case}: the training loss equals the loss without dropout. Hint: apply "
-                              "dropout after every ReLU when dropout_keep_ratio < 1.")
-        expect.close(got["scores"], baseline["scores"], name="the test-mode scores", tol=1e-9, case=case,
-                     hint="at test time (y is None) dropout must be off")
+        case = f"the notebook's widths (D=15, hidden [20, 30], C=10) with dropout_keep_ratio={keep}, one example"
+        dropped_in_first_layer = 0
+        for index in range(EXAMPLES):
+            Xi, yi = X[index:index + 1], y[index:index + 1]
+            baseline = reference.run("models.loss", kwargs=net_kwargs(D, HIDDEN, C), X=Xi, y=yi, **plain)
+            got = student.run("models.loss", kwargs=net_kwargs(D, HIDDEN, C, dropout_keep_ratio=keep), X=Xi, y=yi,
+                              **plain)
+            grads = {name: lookup(got, f"grads.{name}") for name in params}
+            for name, value in grads.items():
+                expect.equal(np.shape(value), params[name].shape, name=f"grads[{name!r}].shape", case=case)
+            kept = [np.asarray(grads[f"b{layer}"]) != 0 for layer in range(1, len(HIDDEN) + 1)]
+            dropped_in_first_layer += int(np.sum(~kept[0]))
+            want = _expected(params, Xi, yi, kept, keep, got.get("loss"))
+            expect.close_all({"loss": (got.get("loss"), want["loss"], 1e-9),
+                              **{f"grads[{name!r}]": (grads[name], want["grads"][name], 1e-7, 1e-12)
+                                 for name in params}},
+                             case=case, hint="apply dropout after every hidden ReLU (not after the last affine "
+                                             "layer), keep what it keeps multiplied by 1 / p, and backpropagate "
+                                             "through dropout_backward with the cache of the same forward pass")
+            expect.close(got.get("scores"), baseline["scores"], name="the test-mode scores", tol=1e-9, case=case,
+                         hint="at test time (y is None) dropout must be off")
+        if dropped_in_first_layer == 0:
+            # Every first-layer unit kept in every example: (p = 0.75: 3e-8 for right code).
+            raise CheckFailed(f"On {case}: no hidden unit was ever dropped in training mode. Hint: apply dropout "
+                              "after every ReLU when dropout_keep_ratio < 1.")

@@ -81,7 +81,8 @@ def captioning_overfit(impl, data, model_kwargs, solver_kwargs, seed):
     """Train with the course's CaptioningSolverPytorch (our pristine copy) on small data.
 
     data: train_captions, train_image_idxs, train_features, word_to_idx (+ val_* as the
-    solver wants them). Returns the loss history and greedy samples of the training images.
+    solver wants them). Returns the loss history (for the plot) and the trained
+    parameters {name: array}, which the trusted side scores with the reference model.
     """
     torch = _torch()
     np.random.seed(seed)
@@ -92,4 +93,16 @@ def captioning_overfit(impl, data, model_kwargs, solver_kwargs, seed):
     solver = impl.function("captioning_solver_pytorch", "CaptioningSolverPytorch")(
         model, data, verbose=False, **solver_kwargs)
     solver.train()
-    return {"loss_history": np.array([float(v) for v in solver.loss_history])}
+    return {"loss_history": np.array([float(v) for v in solver.loss_history]),
+            "params": {name: value.detach().cpu().numpy() for name, value in model.params.items()}}
+
+
+def captioning_data_loss(impl, word_to_idx, kwargs, params, data):
+    """The loss of CaptioningRNN with these parameters over every training caption of data
+    (train_captions (M, T+1), train_image_idxs (M,), train_features (I, D)), in float64."""
+    torch = _torch()
+    model = _model(impl, word_to_idx, kwargs, {name: np.asarray(v, dtype=np.float64) for name, v in params.items()})
+    features = np.asarray(data["train_features"], dtype=np.float64)[np.asarray(data["train_image_idxs"])]
+    with torch.no_grad():
+        loss = model.loss(torch.from_numpy(features), torch.from_numpy(np.asarray(data["train_captions"])))
+    return {"loss": float(loss.item())}

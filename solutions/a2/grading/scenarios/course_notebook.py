@@ -34,7 +34,7 @@ def _training_call(tree):
     return None
 
 
-def _find_cells(trees):
+def find_course_cells(trees):
     """Each builder name -> (the cell's tree, extra return expression or None)."""
     found = {}
     trained_with_epochs = []
@@ -100,7 +100,7 @@ def add_missing_builders(notebook, sources, parse):
             trees.append(parse(source))
         except SyntaxError:
             continue
-    cells = _find_cells(trees)
+    cells = find_course_cells(trees)
     for name in missing:
         if name not in cells:
             continue

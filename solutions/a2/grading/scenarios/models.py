@@ -41,43 +41,48 @@ def loss(impl, module, cls, kwargs, params, X, y):
             "scores": np.asarray(scores)}
 
 
-def loss_probes(impl, module, cls, kwargs, params, X, y, probes, steps):
-    """Analytic gradients, plus the loss at params ± step along each probed coordinate.
+class StandardizedImages:
+    """uint8 images (N, C, H, W), possibly a read-only memory map, seen as float32 minus a
+    mean image, converted only for the rows asked for: get_CIFAR10_data's preprocessing
+    without a float copy of the whole set (49,000 images are 0.6 GB as float32).
 
-    probes: list of [param name, flat index]; steps: the finite-difference steps. Returns
-    plus, minus: (len(probes), len(steps)). The trusted side turns these into centred
-    differences of this model's own loss, so a model with random behaviour (dropout with
-    a fixed seed) is checked against itself.
-    """
-    model = _with_params(_build(impl, module, cls, kwargs), params)
-    value, grads = model.loss(X, y)
-    plus = np.zeros((len(probes), len(steps)))
-    minus = np.zeros((len(probes), len(steps)))
-    for i, (name, index) in enumerate(probes):
-        flat = model.params[name].reshape(-1)
-        original = flat[index]
-        for j, step in enumerate(steps):
-            flat[index] = original + step
-            plus[i, j] = float(model.loss(X, y)[0])
-            flat[index] = original - step
-            minus[i, j] = float(model.loss(X, y)[0])
-        flat[index] = original
-    return {"loss": float(value), "grads": {k: np.asarray(v) for k, v in grads.items()},
-            "plus": plus, "minus": minus, "scores": np.asarray(model.loss(X))}
+    Supports what the course's Solver uses: ``shape``, ``len`` and indexing by slices or
+    index arrays."""
+
+    def __init__(self, images, mean_image):
+        self.images = images
+        self.mean_image = np.asarray(mean_image, dtype=np.float64)
+        self.shape = images.shape
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        return (np.asarray(self.images[index], dtype=np.float64) - self.mean_image).astype(np.float32)
 
 
-def train(impl, module, cls, kwargs, data, solver_kwargs, X_eval, seed):
-    """Train with the course's Solver (our pristine copy); predict the classes of X_eval.
+def train(impl, module, cls, kwargs, data, solver_kwargs, mean_image, seed):
+    """Train with the course's Solver (our pristine copy); return the trained parameters.
 
-    data: X_train, y_train, X_val, y_val for the Solver's own bookkeeping (its "val" split
-    is a slice of the training images: the real validation labels stay with the trusted
-    side, which scores the predictions). Returns the loss history and the predictions.
+    data: X_train (N, C, H, W) uint8, y_train (N,) and the Solver's own "val" split
+    (X_val, y_val: a slice of the training images), standardised here with mean_image
+    (C, H, W) as get_CIFAR10_data does. The trusted side scores the returned parameters
+    with the reference model; nothing computed here decides a result.
+    Returns loss_history (iterations,) and params {name: array}.
     """
     np.random.seed(seed)
     model = _build(impl, module, cls, kwargs)
+    data = {"X_train": StandardizedImages(data["X_train"], mean_image), "y_train": data["y_train"],
+            "X_val": StandardizedImages(data["X_val"], mean_image), "y_val": data["y_val"]}
     solver = impl.function("solver", "Solver")(model, data, verbose=False, **solver_kwargs)
     solver.train()
-    predictions = np.concatenate([np.argmax(model.loss(X_eval[i:i + 100]), axis=1)
-                                  for i in range(0, len(X_eval), 100)])
     return {"loss_history": np.asarray(solver.loss_history, dtype=np.float64),
-            "predictions": predictions.astype(np.int64)}
+            "params": {name: np.asarray(value) for name, value in model.params.items()}}
+
+
+def predict(impl, module, cls, kwargs, params, X):
+    """Class predictions (N,) of the model with these parameters for X (N, C, H, W) float."""
+    model = _with_params(_build(impl, module, cls, kwargs), params)
+    return {"predictions": np.concatenate([np.argmax(model.loss(X[i:i + 100]), axis=1)
+                                           for i in range(0, len(X), 100)]).astype(np.int64)}

@@ -1,7 +1,8 @@
 """Data the trusted side holds: CIFAR-10 and COCO captioning of the run's profile.
 
-Labels of the evaluation images stay here; the sandbox gets images (and the training
-labels a training check needs). Images are read as uint8 and converted per use:
+Labels of the evaluation images stay here; the sandbox gets uint8 training images (a
+read-only memory-mapped file when large) and the training labels a training check needs,
+and converts them per batch. Images are read as uint8 and converted per use:
 - numpy models: float32, minus the mean training image, (N, 3, 32, 32) as in
   get_CIFAR10_data;
 - PyTorch models: float32 in [0, 1], normalised per channel with the notebook's
@@ -58,10 +59,19 @@ class Cifar10:
         return X[:count], y[:count]
 
 
+def mean_image(train: np.ndarray) -> np.ndarray:
+    """The training split's mean image (3, 32, 32) float64, which get_CIFAR10_data subtracts."""
+    return train.astype(np.float64).mean(axis=0)
+
+
 def for_numpy_models(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """get_CIFAR10_data's preprocessing: float, minus the training split's mean image."""
-    mean = train.astype(np.float64).mean(axis=0)
+    mean = mean_image(train)
     return [(images.astype(np.float64) - mean).astype(np.float32) for images in (train, *others)]
+
+
+#: What the sandbox needs to normalise uint8 images per batch as the notebook's transform does.
+TORCH_NORMALIZE = {"mean": CIFAR10_MEAN.tolist(), "std": CIFAR10_STD.tolist()}
 
 
 def for_torch_models(images: np.ndarray) -> np.ndarray:
