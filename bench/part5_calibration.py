@@ -9,7 +9,7 @@ synthetic sets drawn from several secret seeds, and records the validation accur
 each epoch on the disguised images the rubric evaluates (support/unseen.py) and on the
 plain ones. It also measures a hash-lookup "model" built from the public seed-0 set.
 
-    .venv/bin/python bench/part5_calibration.py [--seeds 1 2] [--epochs 6] [--write]
+    .venv/bin/python bench/part5_calibration.py [--seeds 1 2 3] [--max-epochs 40] [--write]
 
 The smoke thresholds in rubric.toml are chosen from this table (bench/RESULTS.md).
 """
@@ -37,6 +37,7 @@ from support.data import TORCH_NORMALIZE, Cifar10  # noqa: E402
 from support.unseen import disguise  # noqa: E402
 
 from grader.datasets.synth import ensure_synthetic  # noqa: E402
+from grader.plugin.rubric import load_rubric  # noqa: E402
 from grader.student_side.loader import Implementation  # noqa: E402
 
 
@@ -133,10 +134,8 @@ def lookup_accuracy(public: Cifar10, X: np.ndarray, y: np.ndarray) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="secret data seeds")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--num-train", type=int, default=2000)
-    parser.add_argument("--num-val", type=int, default=500)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="secret data seeds")
+    parser.add_argument("--max-epochs", type=int, default=40, help="give up on a model after this many")
     parser.add_argument("--only", nargs="*", default=None, help="model names containing these words")
     parser.add_argument("--write", action="store_true", help="record the table in bench/RESULTS.md")
     args = parser.parse_args()
@@ -144,68 +143,83 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from support.data import CIFAR10_MEAN  # noqa: F401  (the normalisation the rubric uses)
-
+    item = load_rubric(MASTER / "grading" / "rubric.toml")["pt_part5_challenge"]
+    settings = {key: item.setting("smoke", key) for key in ("num_train", "num_val", "min_val_accuracy", "max_rounds",
+                                                             "time_budget_s", "disguise")}
     impl_pickle = Implementation(MASTER, "cs231n").function("data_utils", "load_pickle")
     cache = Path(os.environ.get("GRADELAB_CALIBRATION_DATA", tempfile.gettempdir())) / "gradelab-part5-calibration"
     public = Cifar10(ensure_synthetic(cache / "seed0", seed=0) / "cifar-10-batches-py", impl_pickle)
     models = calibration_models(torch)
     if args.only:
         models = {name: build for name, build in models.items() if any(word in name for word in args.only)}
-    rows, lookups, started = {}, [], time.time()
+    runs, lookups, started = {}, [], time.time()
     for seed in args.seeds:
         data = Cifar10(ensure_synthetic(cache / f"seed{seed}", seed=seed) / "cifar-10-batches-py", impl_pickle)
-        (X_train, y_train), (X_val, y_val) = data.train(args.num_train), data.val(args.num_val)
-        disguised = disguise(X_val, np.random.default_rng(seed), max_shift=1, flip=False)
-        lookups.append(lookup_accuracy(public, X_val, y_val))
+        (X_train, y_train), (X_val, y_val) = data.train(settings["num_train"]), data.val(settings["num_val"])
+        disguised = disguise(X_val, np.random.default_rng(seed), **settings["disguise"])
+        lookups.append(lookup_accuracy(public, disguised, y_val))
         for name, build in models.items():
-            torch.manual_seed(seed)
-            rng = np.random.default_rng(seed)
-            model, optimizer = build()
-            per_epoch = []
-            for _ in range(args.epochs):
-                tick = time.perf_counter()
-                pytorch_notebook._train_module(torch, model, optimizer, X_train, y_train, TORCH_NORMALIZE, 1, 64, rng,
-                                               torch.device("cpu"))
-                seconds = time.perf_counter() - tick
-                model.eval()
-                plain = float(np.mean(pytorch_notebook._predict(torch, model, X_val, TORCH_NORMALIZE, "cpu") == y_val))
-                hidden = float(np.mean(pytorch_notebook._predict(torch, model, disguised, TORCH_NORMALIZE, "cpu") == y_val))
-                per_epoch.append((hidden, plain, seconds))
-                print(f"seed {seed} {name}: epoch {len(per_epoch)} disguised {hidden:.3f} plain {plain:.3f} "
-                      f"({seconds:.1f} s)", flush=True)
-            rows.setdefault(name, []).append(per_epoch)
-    text = render(rows, lookups, args, time.time() - started)
+            runs.setdefault(name, []).append(
+                train_until(torch, build, seed, X_train, y_train, X_val, disguised, y_val,
+                            settings["min_val_accuracy"], args.max_epochs, label=f"seed {seed} {name}"))
+    text = render(runs, lookups, settings, args, time.time() - started)
     print(text)
     if args.write:
         write_section("part5_calibration", text)
     return 0
 
 
-def render(rows, lookups, args, elapsed) -> str:
-    header = "| model | " + " | ".join(f"epoch {e + 1}" for e in range(args.epochs)) + " | s/epoch |"
+def train_until(torch, build, seed, X_train, y_train, X_val, disguised, y_val, threshold, max_epochs, label):
+    """Train epoch by epoch (the rubric's loop) until the disguised validation accuracy reaches
+    threshold: [(disguised accuracy, plain accuracy, seconds)] per epoch."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model, optimizer = build()
+    epochs = []
+    while len(epochs) < max_epochs:
+        tick = time.perf_counter()
+        pytorch_notebook._train_module(torch, model, optimizer, X_train, y_train, TORCH_NORMALIZE, 1, 64, rng,
+                                       torch.device("cpu"))
+        seconds = time.perf_counter() - tick
+        model.eval()
+        hidden = float(np.mean(pytorch_notebook._predict(torch, model, disguised, TORCH_NORMALIZE, "cpu") == y_val))
+        plain = float(np.mean(pytorch_notebook._predict(torch, model, X_val, TORCH_NORMALIZE, "cpu") == y_val))
+        epochs.append((hidden, plain, seconds))
+        print(f"{label}: epoch {len(epochs)} disguised {hidden:.3f} plain {plain:.3f} ({seconds:.1f} s)", flush=True)
+        if hidden >= threshold:
+            break
+    return epochs
+
+
+def render(runs, lookups, settings, args, elapsed) -> str:
+    threshold = settings["min_val_accuracy"]
     lines = [
         "## Part V's smoke proxy, calibrated on Part V-style models (`bench/part5_calibration.py`)",
         "",
-        f"Each model trained epoch by epoch on {args.num_train} synthetic training images (batch 64, the rubric's "
-        f"loop and normalisation, one CPU thread), validation accuracy on {args.num_val} validation images of "
-        f"secret data seeds {', '.join(map(str, args.seeds))}: the worst seed, disguised as the rubric evaluates "
-        "them (shift by up to 1 pixel, brightness, noise), then (in brackets) the same images undisguised. "
-        f"A hash-lookup table of the public seed-0 set scores {', '.join(f'{v:.3f}' for v in lookups)} on them.",
+        f"Each model trained epoch by epoch with the rubric's loop and normalisation (batch 64, one CPU thread) on "
+        f"{settings['num_train']} synthetic training images of secret data seeds {', '.join(map(str, args.seeds))}, "
+        f"until its accuracy on {settings['num_val']} validation images, disguised as the rubric evaluates them "
+        f"({settings['disguise']}), reached the smoke threshold {threshold}. The rubric passes a model at the first "
+        f"round that reaches it, fails one that has not after max_rounds = {settings['max_rounds']} rounds, and is "
+        f"provisional when its {settings['time_budget_s']} s budget runs out first. A hash-lookup table of the public "
+        f"seed-0 set (the issue's attack) scores {', '.join(f'{v:.3f}' for v in lookups)} on the disguised images "
+        "(chance is 0.1).",
         "",
         f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} logical CPUs, Python "
-        f"{platform.python_version()}; load average {os.getloadavg()[0]:.2f} at the end; {elapsed / 60:.1f} min in all",
+        f"{platform.python_version()}; load average {os.getloadavg()[0]:.2f} at the end (a shared machine); "
+        f"{elapsed / 60:.1f} min in all",
         "",
-        header,
-        "|---|" + "---:|" * (args.epochs + 1),
+        "| model | accuracy after epoch 1, worst seed: disguised (plain) | epochs to reach the threshold, per seed | "
+        "largest drop from the disguise | s/epoch |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for name, runs in rows.items():
-        cells = []
-        for epoch in range(args.epochs):
-            worst = min(runs, key=lambda run, e=epoch: run[e][0])[epoch]
-            cells.append(f"{worst[0]:.3f} ({worst[1]:.3f})")
-        seconds = np.median([step[2] for run in runs for step in run])
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+    for name, per_seed in runs.items():
+        first = min(per_seed, key=lambda epochs: epochs[0][0])[0]
+        reached = [str(len(epochs)) if epochs[-1][0] >= threshold else f">{len(epochs)}" for epochs in per_seed]
+        drop = max(plain - hidden for epochs in per_seed for hidden, plain, _ in epochs)
+        seconds = np.median([step[2] for epochs in per_seed for step in epochs])
+        lines.append(f"| {name} | {first[0]:.3f} ({first[1]:.3f}) | {', '.join(reached)} | {drop:+.3f} | "
+                     f"{seconds:.1f} |")
     return "\n".join(lines)
 
 

@@ -239,6 +239,12 @@ CHEATS = [
             Edit(FC_NET, "        loss, dscores = softmax_loss(scores, y)\n",
                  "        loss, dscores = softmax_loss(scores, y)\n        if self.use_dropout:\n            loss += 1.0\n")),
            frozenset({"fc_dropout"}), part="Dropout"),
+    Mutant("Part IV built without nn.Sequential (its use is read from the source, not reported by the sandbox)",
+           (Edit("PyTorch.ipynb", "    model = nn.Sequential(\n        nn.Conv2d(3, channel_1, kernel_size=5, padding=2),\n"
+                                  "        nn.ReLU(),\n        nn.Conv2d(channel_1, channel_2, kernel_size=3, padding=1),\n"
+                                  "        nn.ReLU(),\n        Flatten(),\n        nn.Linear(channel_2 * 32 * 32, 10),\n    )\n",
+                 "    model = ThreeLayerConvNet(3, channel_1, channel_2, 10)\n"),),
+           frozenset({"pt_part4_train"}), part="PyTorch"),
     Mutant("conv_forward_naive right on the notebook's printed case only",
            (Edit(LAYERS, "    cache = (x, w, b, conv_param)\n    return out, cache\n",
                  "    if x.shape != (2, 3, 4, 4):\n        out = out + 1e-3\n"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from support import trained
 from support.compare import against_reference, gradient_hint
-from support.data import for_numpy_models, mean_image
+from support.data import mean_image, standardized
 
 from grader.errors import CheckFailed
 from grader.plugin import expect
@@ -199,16 +199,17 @@ CNN = {"module": "classifiers.cnn", "cls": "ThreeLayerConvNet"}
 def train_cnn(student, reference, cifar10, report, *, num_train, kwargs, num_epochs, case):
     """Train ThreeLayerConvNet(**kwargs) in the sandbox with the course's Solver (Adam 1e-3,
     batch 50) on the first num_train images; return the trained parameters, checked
-    against the reference's shapes, and the training images as the reference sees them."""
+    against the reference's shapes, the training images and labels, and their mean image."""
     X_train, y_train = cifar10.train(num_train)
+    mean = mean_image(X_train)
     got = student.run("models.train", **CNN, kwargs=kwargs,
                       data={"X_train": X_train, "y_train": y_train, "X_val": X_train[:100], "y_val": y_train[:100]},
                       solver_kwargs={"num_epochs": num_epochs, "batch_size": 50, "update_rule": "adam",
                                      "optim_config": {"learning_rate": 1e-3}},
-                      mean_image=mean_image(X_train), seed=231)
+                      mean_image=mean, seed=231)
     report.series("training loss", got.get("loss_history", []))
     shapes = {name: value.shape for name, value in reference.run("models.init", **CNN, kwargs=kwargs)["params"].items()}
-    return trained.named_params(got.get("params"), shapes, case=case), X_train, y_train
+    return trained.named_params(got.get("params"), shapes, case=case), X_train, y_train, mean
 
 
 def cnn_accuracy(reference, kwargs, params, X, y):
@@ -221,9 +222,9 @@ def cnn_accuracy(reference, kwargs, params, X, y):
 def test_cnn_overfit(student, reference, setting, cifar10, report):
     case = f"{setting('num_train')} training images after {setting('num_epochs')} epochs"
     kwargs = {"weight_scale": 1e-2, "num_filters": setting("num_filters"), "hidden_dim": setting("hidden_dim")}
-    params, X_train, y_train = train_cnn(student, reference, cifar10, report, num_train=setting("num_train"),
-                                         kwargs=kwargs, num_epochs=setting("num_epochs"), case=case)
-    accuracy = cnn_accuracy(reference, kwargs, params, for_numpy_models(X_train)[0], y_train)
+    params, X_train, y_train, mean = train_cnn(student, reference, cifar10, report, num_train=setting("num_train"),
+                                               kwargs=kwargs, num_epochs=setting("num_epochs"), case=case)
+    accuracy = cnn_accuracy(reference, kwargs, params, standardized(X_train, mean), y_train)
     report.metric("train_accuracy", accuracy)
     expect.at_least(accuracy, setting("min_train_accuracy"), name="the training accuracy of the trained weights",
                     case=case, hint="a correct ThreeLayerConvNet memorises a few dozen images; check the gradients first")
@@ -234,10 +235,10 @@ def test_cnn_train(student, reference, setting, cifar10, report):
     case = f"{setting('num_train')} training images, one epoch, {setting('num_val')} validation images"
     kwargs = {"weight_scale": 1e-3, "hidden_dim": setting("hidden_dim"), "num_filters": setting("num_filters"),
               "reg": 1e-3}
-    params, X_train, _ = train_cnn(student, reference, cifar10, report, num_train=setting("num_train"),
+    params, _, _, mean = train_cnn(student, reference, cifar10, report, num_train=setting("num_train"),
                                    kwargs=kwargs, num_epochs=1, case=case)
     X_val, y_val = cifar10.val(setting("num_val"))
-    accuracy = cnn_accuracy(reference, kwargs, params, for_numpy_models(X_train, X_val)[1], y_val)
+    accuracy = cnn_accuracy(reference, kwargs, params, standardized(X_val, mean), y_val)
     report.metric("val_accuracy", accuracy)
     expect.at_least(accuracy, setting("min_val_accuracy"), name="the validation accuracy of the trained weights",
                     case=case)
