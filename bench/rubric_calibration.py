@@ -73,7 +73,7 @@ def measure(item, setting, impl, cifar, coco, seed):
                                      X_eval)["predictions"]
         value = float(np.mean(predictions == y_eval))
     elif item == "captioning_overfit":
-        data = coco.small(50, seed=231)
+        data = coco.small(50, seed=231, distinct_images=True)
         got = captioning.captioning_overfit(impl, data, {"cell_type": "rnn", "hidden_dim": 512, "wordvec_dim": 256},
                                             {"num_epochs": 50, "batch_size": 25, "learning_rate": 5e-3}, seed)
         kwargs = {"input_dim": int(data["train_features"].shape[1]), "wordvec_dim": 256, "hidden_dim": 512,

@@ -101,13 +101,17 @@ def test_part2_train(student, reference, setting, cifar10, report):
                     case=case)
 
 
-def _train_fixed_architecture(student, reference, cifar10, setting, report, builder, architecture, case):
+def _train_fixed_architecture(student, reference, cifar10, setting, report, builder, architecture, case,
+                              rule=None):
     """Train builder()'s model one epoch in the sandbox; score its trained parameters with the
-    reference's builder() model (the course fixes the architecture) on the validation images."""
+    reference's builder() model (the course fixes the architecture) on the validation images.
+    ``rule``: checked once the builder is known to run (so a stub says "not implemented")."""
     X_train, y_train = _training_images(cifar10, setting)
     got = student.run("pytorch_notebook.train_built", builder=builder, builder_kwargs={}, X_train=X_train,
                       y_train=y_train, normalize=TORCH_NORMALIZE, epochs=1, batch_size=64, seed=231)
     report.series("training loss", got.get("losses", []))
+    if rule is not None:
+        rule()
     shapes = reference.run("pytorch_notebook.built_shapes", builder=builder, builder_kwargs={})["shapes"]
     params = trained.ordered_params(got.get("params"), shapes, case=case, architecture=architecture)
     accuracy = _val_accuracy(reference, "pytorch_notebook.predict_built", cifar10, setting, builder=builder,
@@ -126,13 +130,15 @@ def test_part3_train(student, reference, setting, cifar10, report):
 
 @pytest.mark.rubric("pt_part4_train")
 def test_part4_train(student, reference, setting, cifar10, report, run_spec):
-    case = f"make_sequential_convnet(), one epoch on {setting('num_train')} images"
-    # None: no such builder; the training run below then says what is missing.
-    if builds_with_sequential(run_spec.submission_dir / "PyTorch.ipynb", "make_sequential_convnet") is False:
-        raise CheckFailed("make_sequential_convnet() must build its model with nn.Sequential.")
+    def built_with_sequential():
+        # Read from the notebook's source here, not reported by the sandbox.
+        if builds_with_sequential(run_spec.submission_dir / "PyTorch.ipynb", "make_sequential_convnet") is False:
+            raise CheckFailed("make_sequential_convnet() must build its model with nn.Sequential.")
+
     _train_fixed_architecture(student, reference, cifar10, setting, report, "make_sequential_convnet",
                               "the notebook's nn.Sequential ConvNet (conv 5x5 pad 2, ReLU, conv 3x3 pad 1, ReLU, "
-                              "flatten, linear)", case)
+                              "flatten, linear)", f"make_sequential_convnet(), one epoch on {setting('num_train')} images",
+                              rule=built_with_sequential)
 
 
 @pytest.mark.rubric("pt_part5_challenge")

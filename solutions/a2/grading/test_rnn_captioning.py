@@ -172,9 +172,9 @@ def test_captioning_grads(student, reference, hidden_rng):
 
 @pytest.mark.rubric("captioning_overfit")
 def test_captioning_overfit(student, reference, setting, coco, report):
-    data = coco.small(50, seed=231)
+    data = coco.small(50, seed=231, distinct_images=True)
     kwargs = {"cell_type": "rnn", "hidden_dim": 512, "wordvec_dim": 256}
-    case = "50 captions, 50 epochs, batch 25, learning rate 5e-3, hidden 512, word vectors 256"
+    case = "50 captions of 50 images, 50 epochs, batch 25, learning rate 5e-3, hidden 512, word vectors 256"
     got = student.run("captioning.captioning_overfit", data=data, model_kwargs=kwargs,
                       solver_kwargs={"num_epochs": 50, "batch_size": 25, "learning_rate": 5e-3}, seed=231)
     report.series("training loss (as your solver recorded it)", got.get("loss_history", []))
