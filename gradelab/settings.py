@@ -9,6 +9,7 @@ Sizes are in bytes or MiB as the field name says; times are in seconds.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -107,11 +108,12 @@ class Settings(BaseSettings):
         """Where a profile's data sets live: <data_dir>/smoke (synthetic) or <data_dir>/full."""
         return self.data_dir / (profile or self.profile)
 
-    @property
-    def secret_smoke_data_dir(self) -> Path:
-        """The synthetic sets the smoke profile grades with, drawn from the secret key's seed
-        (<data_dir>/smoke is the public seed-0 set anyone can rebuild with `gradelab data synth`)."""
-        return self.data_dir / "smoke-secret"
+    def secret_smoke_data_dir(self, seed: int) -> Path:
+        """The synthetic sets the smoke profile grades with, drawn from the secret key's
+        ``seed`` (<data_dir>/smoke is the public seed-0 set anyone can rebuild with `gradelab
+        data synth`). Named by a hash of the seed: deployments (or tests) with other keys
+        sharing a data directory never rewrite each other's sets under a running grader."""
+        return self.data_dir / f"smoke-secret-{hashlib.sha256(str(seed).encode()).hexdigest()[:12]}"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'gradelab.db'}"

@@ -59,7 +59,8 @@ def _data_dir(assignment: Assignment, profile: str, settings: Settings, data_dir
         # with `gradelab data synth` cannot look the grader's images up.
         from grader.datasets.synth import ensure_synthetic
 
-        return ensure_synthetic(settings.secret_smoke_data_dir, seed=synthetic_data_seed(secret_key(settings)))
+        seed = synthetic_data_seed(secret_key(settings))
+        return ensure_synthetic(settings.secret_smoke_data_dir(seed), seed=seed)
     directory = Path(data_dir) if data_dir else settings.profile_data_dir(profile)
     if not directory.is_dir():
         hint = "run `gradelab data fetch`" if profile == "full" else "run `gradelab data synth`"

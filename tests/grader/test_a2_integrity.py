@@ -70,8 +70,19 @@ def test_the_grader_s_smoke_images_are_not_the_public_ones(tmp_path):
     seed = synthetic_data_seed(secret_key(settings))
     assert seed != 0 and seed == synthetic_data_seed(b"a deployment's secret")
     assert synthetic_data_seed(b"another deployment") != seed
+    assert settings.secret_smoke_data_dir(seed) != Settings(secret_key="another").secret_smoke_data_dir(
+        synthetic_data_seed(b"another"))
     public = ensure_synthetic(get_settings().profile_data_dir("smoke"), seed=0) / "cifar-10-batches-py"
-    secret = ensure_synthetic(settings.secret_smoke_data_dir, seed=seed) / "cifar-10-batches-py"
-    public_bytes, secret_bytes = (path.joinpath("test_batch").read_bytes() for path in (public, secret))
-    assert public_bytes != secret_bytes
-    shutil.rmtree(settings.secret_smoke_data_dir)
+    secret = ensure_synthetic(settings.secret_smoke_data_dir(seed), seed=seed) / "cifar-10-batches-py"
+    public_images = {image.tobytes() for image in read_images(public / "test_batch")}
+    assert not any(image.tobytes() in public_images for image in read_images(secret / "test_batch"))
+    shutil.rmtree(settings.secret_smoke_data_dir(seed))
+
+
+def read_images(batch):
+    import pickle
+
+    import numpy as np
+
+    with open(batch, "rb") as handle:
+        return np.asarray(pickle.load(handle, encoding="latin1")["data"], dtype=np.uint8)
