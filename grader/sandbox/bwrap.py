@@ -2,8 +2,8 @@
 
 Inside: a read-only view of the system and of the Python that runs the grader, the staged
 submission read-only at /submission, the runtime read-only at /runtime, the run's shared
-inputs read-only at /inputs, a private size-capped tmpfs at /tmp and another as the home
-(/home/sandbox), the sandbox's own /etc/passwd, /etc/group, /etc/hosts, fresh /proc and
+inputs read-only at /inputs, private size-capped tmpfs mounts at /tmp, /dev/shm and the
+home (/home/sandbox) as the only writable places, the sandbox's own /etc/passwd, /etc/group, /etc/hosts, fresh /proc and
 /dev, no network (own network namespace with only a down loopback), own PID, IPC, UTS and
 cgroup namespaces, no capabilities, no further user namespaces. Nothing else of the machine
 is there: not the solutions, the data labels, the database or other submissions, and no
@@ -176,7 +176,7 @@ class BwrapLauncher(Launcher):
         tmpfs_bytes = str(spec.limits.tmpfs_mb << 20)
         argv += [
             "--proc", "/proc", *proc_guards(),
-            "--dev", "/dev",
+            "--dev", "/dev", "--size", tmpfs_bytes, "--tmpfs", "/dev/shm",
             "--size", tmpfs_bytes, "--tmpfs", "/tmp",
             "--perms", "0700", "--size", tmpfs_bytes, "--tmpfs", HOME,
         ]
@@ -201,8 +201,11 @@ class BwrapLauncher(Launcher):
         ]
         if spec.inputs_dir is not None:
             argv += ["--ro-bind", str(staged.staged(spec.inputs_dir)), INPUTS_MOUNT]
-        # Last: the sandbox's root (bwrap's own tmpfs, where it made the mount points) read-only.
-        argv += ["--remount-ro", "/", "--chdir", "/tmp", "--", spec.python]
+        # Last: the sandbox's root and /dev (bwrap's own tmpfs mounts, where it made the mount
+        # points and device nodes, with no size cap) read-only; /tmp, the home and /dev/shm
+        # stay the only writable places, each size-capped. The interpreter by a normalised
+        # path: "bench/../.venv/bin/python" goes through a directory the sandbox lacks.
+        argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp", "--", os.path.abspath(spec.python)]
         return argv + serve_arguments("/runtime", "/submission", spec, INPUTS_MOUNT)
 
     def environment(self, spec: SandboxSpec) -> dict[str, str]:

@@ -38,8 +38,8 @@ def test_a_python_living_under_tmp_is_bound_on_top_of_the_private_tmp(spec, monk
     monkeypatch.setattr(bwrap, "python_roots", lambda python: [Path("/tmp/clone/.venv")])
     order = mounts(bwrap.BwrapLauncher().command(spec))
     assert order.index(("--ro-bind", "/tmp/clone/.venv")) > order.index(("--tmpfs", "/tmp"))
-    assert order[-4:] == [("--ro-bind", "/runtime"), ("--ro-bind", "/submission"), ("--ro-bind", "/inputs"),
-                          ("--remount-ro", "/")]
+    assert order[-5:] == [("--ro-bind", "/runtime"), ("--ro-bind", "/submission"), ("--ro-bind", "/inputs"),
+                          ("--remount-ro", "/dev"), ("--remount-ro", "/")]
 
 
 def test_gpu_nodes_are_bound_on_top_of_the_fresh_dev(spec, monkeypatch):
@@ -70,7 +70,8 @@ def test_a_normal_home_and_user_database(spec):
     launcher = bwrap.BwrapLauncher()
     argv = launcher.command(spec)
     order = mounts(argv)
-    assert ("--tmpfs", "/home/sandbox") in order and ("--tmpfs", "/tmp") in order
+    assert {("--tmpfs", "/home/sandbox"), ("--tmpfs", "/tmp"), ("--tmpfs", "/dev/shm")} <= set(order)
+    assert order.index(("--tmpfs", "/dev/shm")) > order.index(("--dev", "/dev"))
     files = launcher.files
     for name in ("passwd", "group", "nsswitch.conf", "hosts"):
         assert sources(argv)[f"/etc/{name}"] == str(files.etc(name))
