@@ -44,6 +44,10 @@ USER root
 RUN apt-get update \
     && apt-get install -y --no-install-recommends bubblewrap docker.io \
     && rm -rf /var/lib/apt/lists/*
+# The user student processes run as. A fixed uid, unlikely to be anyone's on the host: the
+# container launcher's --user is a host uid when the engine has no user namespace.
+RUN useradd --system --user-group --uid 64999 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin --comment "GradeLab sandbox (student code)" gradelab-sandbox
 WORKDIR /opt/gradelab
 COPY pyproject.toml README.md ./
 COPY gradelab/ gradelab/

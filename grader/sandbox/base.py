@@ -116,9 +116,6 @@ class ProcessHooks:
         """Whether it was killed for memory (where the launcher, not a cgroup of ours, knows)."""
         return False
 
-    def close(self) -> None:
-        """Remove what is left of it once the child has ended."""
-
 
 class StudentProcess:
     """One started student process and its pipes."""
@@ -228,7 +225,6 @@ class StudentProcess:
                 pass
         if self.group is not None:
             self.group.remove()
-        self.hooks.close()
 
 
 class Launcher(ABC):
@@ -293,7 +289,7 @@ class Launcher(ABC):
         except (OSError, subprocess.SubprocessError) as exc:
             if group is not None:
                 group.remove()
-            raise OSError(f"{exc}") from exc
+            raise OSError(str(exc)) from exc
         finally:
             if group is not None:
                 group.close_for_child()
@@ -306,5 +302,5 @@ class Launcher(ABC):
         return child_environment(spec.limits, spec.device, {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/.matplotlib"})
 
     def process_hooks(self, instance: str) -> ProcessHooks:
-        """What stops, inspects and removes an instance beyond our child (a container)."""
+        """What stops and inspects an instance beyond our child (a container)."""
         return ProcessHooks()

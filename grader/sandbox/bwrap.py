@@ -107,6 +107,7 @@ class BwrapLauncher(Launcher):
     def __init__(self, binary: str = "bwrap"):
         self.binary = binary
         self._user: SandboxUser | None = None
+        self._files: SandboxFiles | None = None
 
     @property
     def user(self) -> SandboxUser:
@@ -117,7 +118,9 @@ class BwrapLauncher(Launcher):
 
     @property
     def files(self) -> SandboxFiles:
-        return SandboxFiles.for_user(self.user)
+        if self._files is None:
+            self._files = SandboxFiles.for_user(self.user)
+        return self._files
 
     def unavailable_reason(self) -> str | None:
         if shutil.which(self.binary) is None:

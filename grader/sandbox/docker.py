@@ -13,7 +13,8 @@ sandbox image, with:
   ``--ulimit`` values (cpu, core, nofile, nproc: never more than the grader itself has, so
   the engine never has to raise one);
 - size-capped tmpfs at /tmp and at the home, the sandbox's /etc/passwd, /etc/group and
-  /etc/nsswitch.conf, the staged submission, the runtime and the shared inputs, read-only;
+  /etc/nsswitch.conf, the staged submission, the runtime and the shared inputs, read-only
+  (the sandbox files are copied into the run's work directory, beside the runtime);
 - ``--gpus`` (docker) or the CDI device ``nvidia.com/gpu`` (podman) when the run asks for CUDA.
 
 The container's first process is the bootstrap, which runs the student process as its
@@ -37,6 +38,7 @@ from grader.sandbox.base import (
     Launcher,
     ProcessHooks,
     SandboxSpec,
+    StudentProcess,
     child_environment,
     serve_arguments,
 )
@@ -50,6 +52,8 @@ CONTAINER_ETC = ("passwd", "group", "nsswitch.conf")
 #: Variables of the grader's environment the engine's client needs (its socket, config).
 CLIENT_VARIABLES = ("PATH", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME")
 CLIENT_PREFIXES = ("DOCKER_", "CONTAINERS_", "CONTAINER_HOST")
+#: The run's copy of the sandbox files, beside its runtime (in the run's work directory).
+RUN_FILES = "sandbox-files"
 #: Sandboxes of one host user that may run at once within the RLIMIT_NPROC backstop.
 CONCURRENT_SANDBOXES = 16
 
@@ -82,6 +86,7 @@ class DockerLauncher(Launcher):
         self.python = python
         self.runtime = runtime
         self._user: SandboxUser | None = None
+        self._files: SandboxFiles | None = None
 
     @property
     def podman(self) -> bool:
@@ -95,7 +100,13 @@ class DockerLauncher(Launcher):
 
     @property
     def files(self) -> SandboxFiles:
-        return SandboxFiles.for_user(self.user)
+        if self._files is None:
+            self._files = SandboxFiles.for_user(self.user)
+        return self._files
+
+    def run_files(self, spec: SandboxSpec) -> SandboxFiles:
+        """Where a run's containers get the sandbox files from: beside its runtime."""
+        return SandboxFiles(spec.runtime_dir.parent / RUN_FILES)
 
     @property
     def global_options(self) -> list[str]:
@@ -115,7 +126,7 @@ class DockerLauncher(Launcher):
 
     def command(self, spec: SandboxSpec, instance: str = "gradelab-sandbox", *,
                 seccomp_fd: int | None = None) -> list[str]:
-        limits, user, files = spec.limits, self.user, self.files
+        limits, user, files = spec.limits, self.user, self.run_files(spec)
         tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m"
         argv = [self.binary, *self.global_options, "run"]
         if self.runtime and not self.podman:
@@ -158,6 +169,10 @@ class DockerLauncher(Launcher):
             argv += ["--device", f"nvidia.com/gpu={self.gpus}"] if self.podman else ["--gpus", self.gpus]
         return argv + [self.image, self.python, *serve_arguments(
             "/runtime", "/submission", spec, INPUTS_MOUNT, seccomp=SECCOMP_MOUNT, container_init=True)]
+
+    def start(self, spec: SandboxSpec) -> StudentProcess:
+        self.files.placed_in(self.run_files(spec).directory)
+        return super().start(spec)
 
     def environment(self, spec: SandboxSpec) -> dict[str, str]:
         # The client needs its own environment (socket, config); the container gets only

@@ -74,6 +74,20 @@ class SandboxFiles:
     def etc_names(self) -> list[str]:
         return sorted(p.name for p in (self.directory / "etc").iterdir())
 
+    def placed_in(self, directory: Path) -> SandboxFiles:
+        """The same files in ``directory`` (the container launcher's: the engine mounts host
+        paths, and a run's directory is the one path a grader in a container shares with
+        the host). Made, complete, on the first call."""
+        if not (directory / SECCOMP_NAME).exists():
+            draft = Path(tempfile.mkdtemp(prefix=".files-", dir=directory.parent))
+            shutil.copytree(self.directory, draft, dirs_exist_ok=True)
+            draft.chmod(0o755)
+            try:
+                draft.rename(directory)
+            except OSError:   # placed by another start in between
+                shutil.rmtree(draft, ignore_errors=True)
+        return SandboxFiles(directory)
+
     @classmethod
     def for_user(cls, user: SandboxUser) -> SandboxFiles:
         contents = {f"etc/{name}": text.encode() for name, text in user.etc_files().items()}

@@ -32,6 +32,7 @@ def test_the_sandbox_image_holds_no_grading_code():
     assert "COPY" not in found["sandbox"], "student code must not see GradeLab or the solutions"
     assert "USER 65534" in found["sandbox"] and "mkdir -p /home/sandbox /etc/gradelab" in found["sandbox"]
     assert "COPY solutions/" in found["grader"] and "bubblewrap docker.io" in found["grader"]
+    assert "--uid 64999" in found["grader"] and "gradelab-sandbox" in found["grader"]
     assert re.search(r"^ARG TORCH_IMAGE=\S+$", DOCKERFILE.read_text(), flags=re.M), "the base is an argument"
     assert "FROM ${TORCH_IMAGE} AS sandbox" in DOCKERFILE.read_text()
 
@@ -68,10 +69,11 @@ def test_the_container_command_confines_the_student_process():
     assert user.uid != 0
     (nproc,) = [a for a in argv if a.startswith("nproc=")]
     assert re.fullmatch(r"nproc=(\d+):\1", nproc), nproc
-    files = launcher.files
+    # The sandbox files come from the run's directory: the one host path a grader in a
+    # container shares with the engine.
     for name in ("passwd", "group", "nsswitch.conf"):
-        assert f"-v {files.etc(name)}:/etc/{name}:ro" in joined
-    assert f"-v {files.seccomp}:/etc/gradelab/seccomp.bpf:ro" in joined
+        assert f"-v /srv/run/sandbox-files/etc/{name}:/etc/{name}:ro" in joined
+    assert "-v /srv/run/sandbox-files/seccomp.bpf:/etc/gradelab/seccomp.bpf:ro" in joined
     # The engine's default seccomp profile stays: nothing replaces or disables it.
     assert not any(a.startswith("seccomp=") or "unconfined" in a for a in argv)
     assert "--gpus" not in argv and "--privileged" not in argv

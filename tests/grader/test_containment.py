@@ -25,7 +25,8 @@ launcher_settings = engines.launcher_settings
 def grade_toy(tmp_path, launcher_settings):
     """Grade a toy submission with test-sized limits, in each launcher in turn."""
     settings = Settings(var_dir=tmp_path / "var", **launcher_settings)
-    limits = Limits(check_timeout_s=20, run_timeout_s=300, memory_mb=1024, max_processes=64,
+    # A toy check takes milliseconds: 10 s is ample, and bounds the hangs' tests twice over.
+    limits = Limits(check_timeout_s=10, run_timeout_s=300, memory_mb=1024, max_processes=64,
                     max_output_bytes=1 << 20)
 
     def run(submission, **kwargs):

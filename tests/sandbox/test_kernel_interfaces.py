@@ -30,7 +30,7 @@ ATTACKS = ["core_pattern", "overcommit_memory", "any_sysctl", "sysrq_trigger", "
            "kernel_memory_and_symbols", "writable_places", "unshare_user", "unshare_mount_and_net", "clone_new_user",
            "clone3_any", "setns_into_own", "mount_tmpfs", "new_mount_api", "pivot_root", "ptrace_parent",
            "ptrace_traceme", "process_vm_readv", "keyctl", "add_key", "bpf", "perf_event_open", "userfaultfd",
-           "io_uring", "module_and_kexec", "reboot_with_bad_magic", "host_root", "seccomp_filter_installed"]
+           "io_uring", "module_and_kexec", "other_kernel_interfaces", "reboot_with_bad_magic", "host_root", "seccomp_filter_installed"]
 
 
 def probe_runtime(directory: Path) -> Path:
