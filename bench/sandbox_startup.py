@@ -38,7 +38,6 @@ from grader.assignment import load_assignment  # noqa: E402
 from grader.grade import _runtime_dir, grade  # noqa: E402
 from grader.sandbox import SandboxSpec, make_launcher  # noqa: E402
 from grader.sandbox.bwrap import BwrapLauncher  # noqa: E402
-from grader.sandbox.host_access import ACL_XATTR  # noqa: E402
 from grader.sandbox.limits import Limits  # noqa: E402
 from grader.sandbox.sandbox_user import SandboxUser  # noqa: E402
 from tests.sandbox.engines import container_engine  # noqa: E402
@@ -125,8 +124,6 @@ def measure_starts(starts: int) -> tuple[list[str], dict[str, dict[str, float]]]
         shutil.copytree(TOY, submission, ignore=shutil.ignore_patterns("grading", "assignment.toml", "__pycache__"))
         for path in [submission, *submission.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-            if ACL_XATTR in os.listxattr(path):   # copied from the toy master, which grading withholds
-                os.removexattr(path, ACL_XATTR)
         spec = SandboxSpec(runtime_dir=work / "runtime", submission_dir=submission, package="toy",
                            limits=Limits(check_timeout_s=60, memory_mb=2048, max_processes=128))
         stub = SandboxSpec(**{**spec.__dict__, "runtime_dir": work / "stub"})

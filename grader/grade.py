@@ -143,7 +143,7 @@ def grade(
     # The grader's alone: the sandbox reaches the three trees below through its own mounts
     # (their files are world-readable), and nothing else here (run.json, results).
     work.chmod(0o700)
-    unprotected = withhold_from_sandbox([found.master_dir, settings.var_dir, settings.data_dir])
+    unprotected = withhold_from_sandbox([settings.solutions_dir, settings.var_dir, settings.data_dir])
     if unprotected:
         log.warning("no ACL support: the sandbox user may read %s", ", ".join(map(str, unprotected)))
     try:

@@ -27,6 +27,8 @@ from typing import Any
 from grader.sandbox.cgroups import LimitGroup
 from grader.sandbox.child_setup import ChildSetup
 from grader.sandbox.limits import Limits
+from grader.sandbox.sandbox_files import SandboxFiles
+from grader.sandbox.sandbox_user import SandboxUser
 from grader.student_side import wire
 
 #: Runs first in the student process (grader/sandbox/bootstrap.py, passed as ``-c``).
@@ -233,6 +235,22 @@ class Launcher(ABC):
     name: str = ""
     uses_cgroups = True   # the local launchers put the process tree in a LimitGroup ...
     uses_rlimits = True   # ... and set rlimits; the container launcher leaves both to the engine
+    _user: SandboxUser | None = None
+    _files: SandboxFiles | None = None
+
+    @property
+    def user(self) -> SandboxUser:
+        """Who the sandbox runs as (resolved, and for a root grader created, on first use)."""
+        if self._user is None:
+            self._user = SandboxUser.for_this_grader()
+        return self._user
+
+    @property
+    def files(self) -> SandboxFiles:
+        """The sandbox's /etc files and seccomp program, for :attr:`user`."""
+        if self._files is None:
+            self._files = SandboxFiles.for_user(self.user)
+        return self._files
 
     @abstractmethod
     def unavailable_reason(self) -> str | None:

@@ -37,7 +37,7 @@ from grader.sandbox.base import (
 )
 from grader.sandbox.cgroups import LimitGroup
 from grader.sandbox.child_setup import ChildSetup
-from grader.sandbox.sandbox_files import SandboxFiles, stage_dir
+from grader.sandbox.sandbox_files import stage_dir
 from grader.sandbox.sandbox_user import HOME, HOSTNAME, SandboxUser
 
 #: Top-level system directories the interpreter and its libraries need.
@@ -106,21 +106,7 @@ class BwrapLauncher(Launcher):
 
     def __init__(self, binary: str = "bwrap"):
         self.binary = binary
-        self._user: SandboxUser | None = None
-        self._files: SandboxFiles | None = None
 
-    @property
-    def user(self) -> SandboxUser:
-        """Who the sandbox runs as (resolved, and for a root grader created, on first use)."""
-        if self._user is None:
-            self._user = SandboxUser.for_this_grader()
-        return self._user
-
-    @property
-    def files(self) -> SandboxFiles:
-        if self._files is None:
-            self._files = SandboxFiles.for_user(self.user)
-        return self._files
 
     def unavailable_reason(self) -> str | None:
         if shutil.which(self.binary) is None:

@@ -45,7 +45,7 @@ from grader.sandbox.base import (
 from grader.sandbox.bootstrap import KILLED_FOR_MEMORY
 from grader.sandbox.cgroups import LimitGroup
 from grader.sandbox.sandbox_files import SECCOMP_MOUNT, SandboxFiles
-from grader.sandbox.sandbox_user import HOME, HOSTNAME, SandboxUser
+from grader.sandbox.sandbox_user import HOME, HOSTNAME
 
 #: The sandbox's /etc files the container gets (the engine writes its own /etc/hosts).
 CONTAINER_ETC = ("passwd", "group", "nsswitch.conf")
@@ -85,24 +85,11 @@ class DockerLauncher(Launcher):
         self.gpus = gpus
         self.python = python
         self.runtime = runtime
-        self._user: SandboxUser | None = None
-        self._files: SandboxFiles | None = None
 
     @property
     def podman(self) -> bool:
         return "podman" in Path(self.binary).name
 
-    @property
-    def user(self) -> SandboxUser:
-        if self._user is None:
-            self._user = SandboxUser.for_this_grader()
-        return self._user
-
-    @property
-    def files(self) -> SandboxFiles:
-        if self._files is None:
-            self._files = SandboxFiles.for_user(self.user)
-        return self._files
 
     def run_files(self, spec: SandboxSpec) -> SandboxFiles:
         """Where a run's containers get the sandbox files from: beside its runtime."""

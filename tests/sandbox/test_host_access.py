@@ -57,12 +57,11 @@ def test_the_grader_s_secrets_and_a_run_s_files_are_out_of_the_sandbox_user_s_re
     database = var / "gradelab.db"
     database.write_text("SQLite format 3")
     database.chmod(0o644)   # as the service creates it
-    master = tmp_path / "toy-master"
+    # A checkout of the grader's: solutions/ holds the masters.
+    master = tmp_path / "solutions" / "toy"
     shutil.copytree(TOY, master, copy_function=shutil.copyfile)
-    for path in [master, *master.rglob("*")]:
+    for path in [tmp_path / "solutions", *(tmp_path / "solutions").rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-        if ACL_XATTR in os.listxattr(path):   # copytree copies a grading run's ACL of the original
-            os.removexattr(path, ACL_XATTR)
     submission = tmp_path / "submission"
     shutil.copytree(TOY, submission, ignore=shutil.ignore_patterns("grading", "assignment.toml", "__pycache__"))
 
@@ -84,14 +83,16 @@ def test_the_grader_s_secrets_and_a_run_s_files_are_out_of_the_sandbox_user_s_re
             "reference": master / "toy" / "ops.py",
         }.items()}
 
-    result = grade(submission, assignment=master, settings=Settings(var_dir=var),
+    result = grade(submission, assignment="toy", settings=Settings(root=tmp_path, var_dir=var),
                    limits=Limits(check_timeout_s=60, run_timeout_s=300, memory_mb=1024, max_processes=64),
                    on_progress=during_the_run)
     assert result.score == result.max_score == 5, result.tests
     assert seen["mode"] == 0o700
     assert seen["reads"] == dict.fromkeys(seen["reads"], False)
     # Everyone else keeps what the modes give them: only the sandbox user is named.
-    assert master.stat().st_mode & 0o777 == 0o755 and var.stat().st_mode & 0o777 == 0o755
+    assert master.parent.stat().st_mode & 0o777 == 0o755 and var.stat().st_mode & 0o777 == 0o755
+    # The entry is on solutions/ itself: a copy of one master is not withheld with it.
+    assert ACL_XATTR in os.listxattr(master.parent) and ACL_XATTR not in os.listxattr(master)
 
 
 def test_withholding_is_one_acl_entry_and_keeps_the_others(tmp_path):
