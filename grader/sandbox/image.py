@@ -76,7 +76,7 @@ class ImageContent:
 
     @classmethod
     def of_this_python(cls, python: str = sys.executable) -> ImageContent:
-        content = cls(Path(python).absolute())
+        content = cls(Path(os.path.abspath(python)))   # normalised: "bench/../.venv" is the same Python
         base = Path(sys.base_prefix).resolve()
         venv = Path(sys.prefix).resolve()
         stdlib = Path(sysconfig.get_path("stdlib"))
