@@ -31,15 +31,25 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# bubblewrap is the default sandbox. Installing it needs root; without root we say so
-# and carry on (grading then needs `--sandbox docker` or an administrator's install).
+# The sandboxes' system parts: bubblewrap (the default launcher), podman and runc (the
+# container launcher; crun cannot handle every cgroup layout), and gradelab-sandbox, the
+# unprivileged host user student code runs as when the grader is root (the grader also
+# creates it at its first grading if it is missing). Needs root; without it we say what is
+# missing and carry on (grading then needs an administrator's install).
+SANDBOX_USER := gradelab-sandbox
 system-deps:
-	@if command -v bwrap >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; \
-	else \
-		echo "warning: bubblewrap (bwrap) is not installed and this user cannot install it;"; \
-		echo "         ask an administrator for 'apt-get install -y bubblewrap' or grade with --sandbox docker"; \
+	@missing=""; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	command -v podman >/dev/null 2>&1 || missing="$$missing podman"; \
+	command -v runc >/dev/null 2>&1 || missing="$$missing runc"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	elif [ -n "$$missing" ]; then \
+		echo "warning: not installed:$$missing; ask an administrator for 'apt-get install -y$$missing'"; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && ! id $(SANDBOX_USER) >/dev/null 2>&1; then \
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin --comment "GradeLab sandbox (student code)" $(SANDBOX_USER); \
 	fi
 
 lint: install

@@ -44,7 +44,10 @@ class Settings(BaseSettings):
         "kept in <var_dir>/secret.key, created on first use.",
     )
     sandbox_image: str = Field("gradelab/sandbox:latest", description="Image the docker sandbox runs student code in (docker/grader.Dockerfile, target sandbox).")
-    docker_binary: str = "docker"
+    docker_binary: str = Field("docker", description="The container engine's client: docker or podman.")
+    docker_runtime: str | None = Field(
+        None, description="OCI runtime the container engine should use (`--runtime`), e.g. runc "
+        "for podman where crun cannot handle the machine's cgroups; unset: the engine's default.")
     docker_gpus: str | None = Field("all", description="Value for `docker run --gpus`; empty for none.")
 
     # Sandbox limits (one run = one submission graded; a check = one rubric item).
@@ -55,7 +58,9 @@ class Settings(BaseSettings):
     max_processes: int = 256
     max_output_bytes: int = 4 * 1024 * 1024
     max_message_bytes: int = 512 * 1024 * 1024
-    sandbox_threads: int = Field(1, description="torch/BLAS threads per student process; 0 = all cores.")
+    sandbox_threads: int | None = Field(
+        None, description="torch/BLAS threads per student process; 0 = every core the grader may "
+        "use; unset = 1 on the smoke profile, every core on the full profile.")
 
     # --- Data --------------------------------------------------------------------------
     cifar10_url: str = CIFAR10_URL

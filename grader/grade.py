@@ -27,6 +27,7 @@ from grader.assignment import Assignment, find_assignment
 from grader.hidden_seed import hidden_seed, secret_key, synthetic_data_seed
 from grader.results import GradeResult
 from grader.run_spec import RunSpec, SandboxChoice
+from grader.sandbox.host_access import withhold_from_sandbox
 from grader.sandbox.limits import Limits
 from grader.submission import read_submission, stage
 
@@ -113,14 +114,15 @@ def grade(
     profile = profile or settings.profile
     sandbox = sandbox or settings.sandbox
     allow_unsafe = settings.allow_unsafe_sandbox if allow_unsafe is None else allow_unsafe
-    limits = limits or Limits.from_settings(settings)
+    limits = limits or Limits.from_settings(settings, profile)
     try:
         found = find_assignment(assignment, settings.solutions_dir)
     except errors.AssignmentNotFound as exc:
         return GradeResult.not_gradable(str(assignment), str(exc), profile=profile, sandbox=sandbox)
     base = {"profile": profile, "sandbox": sandbox}
     choice = SandboxChoice(name=sandbox, allow_unsafe=allow_unsafe, image=settings.sandbox_image,
-                           docker_binary=settings.docker_binary, gpus=settings.docker_gpus or None)
+                           docker_binary=settings.docker_binary, gpus=settings.docker_gpus or None,
+                           docker_runtime=settings.docker_runtime)
     try:
         files = read_submission(Path(submission), found, max_members=settings.zip_max_members,
                                 max_bytes=settings.zip_max_uncompressed_bytes)
@@ -138,11 +140,17 @@ def grade(
         shutil.rmtree(keep_dir)  # a previous run's work files: replace them
     work = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="grade-", dir=settings.var_dir))
     work.mkdir(parents=True, exist_ok=True)
-    work.chmod(0o755)
+    # The grader's alone: the sandbox reaches the three trees below through its own mounts
+    # (their files are world-readable), and nothing else here (run.json, results).
+    work.chmod(0o700)
+    unprotected = withhold_from_sandbox([settings.solutions_dir, settings.var_dir, settings.data_dir])
+    if unprotected:
+        log.warning("no ACL support: the sandbox user may read %s", ", ".join(map(str, unprotected)))
     try:
         stage(files, found, work / "submission")
         _runtime_dir(found, work / "runtime")
         (work / "inputs").mkdir()
+        (work / "inputs").chmod(0o755)
         spec = RunSpec(
             assignment_id=found.id, assignment_dir=found.master_dir, package=found.package,
             submission_dir=work / "submission", runtime_dir=work / "runtime",

@@ -22,11 +22,13 @@ class SandboxChoice:
     image: str = "gradelab/sandbox:latest"
     docker_binary: str = "docker"
     gpus: str | None = "all"
+    docker_runtime: str | None = None
 
     def launcher(self) -> Launcher:
         """The launcher chosen; raises SandboxUnavailable when it cannot run here."""
         return make_launcher(self.name, allow_unsafe=self.allow_unsafe, image=self.image,
-                             docker_binary=self.docker_binary, gpus=self.gpus)
+                             docker_binary=self.docker_binary, gpus=self.gpus,
+                             docker_runtime=self.docker_runtime)
 
 
 @dataclass

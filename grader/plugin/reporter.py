@@ -88,14 +88,11 @@ class Reporter:
 
     def session_log(self, log: Any) -> None:
         """Take the environment and the restarts from the student session's log."""
-        self.environment = dict(log.ready)
+        self.environment = {**log.ready, "sandbox": dict(log.containment)}
         if log.starts > 1:
             detail = ": " + "; ".join(log.crashes) if log.crashes else ""
             self.notes.append(f"The sandbox was started {log.starts} times{detail}.")
-        if log.without_cgroup:
-            self.notes.append("No cgroup could be made for the sandbox: memory was capped by address space "
-                              "(RLIMIT_AS) and processes by RLIMIT_NPROC, which does not bind a grader running "
-                              "as root.")
+        self.notes.extend(log.notes)
 
     # --- the end ---------------------------------------------------------------------
     def build(self) -> GradeResult:

@@ -13,11 +13,12 @@ __all__ = ["Launcher", "Limits", "SandboxSpec", "StudentProcess", "make_launcher
 
 
 def make_launcher(name: str, *, allow_unsafe: bool = False, image: str = "gradelab/sandbox:latest",
-                  docker_binary: str = "docker", gpus: str | None = "all") -> Launcher:
+                  docker_binary: str = "docker", gpus: str | None = "all",
+                  docker_runtime: str | None = None) -> Launcher:
     """The launcher called ``name``; raises SandboxUnavailable when it cannot run here."""
     launchers = {
         "bwrap": lambda: BwrapLauncher(),
-        "docker": lambda: DockerLauncher(image, binary=docker_binary, gpus=gpus),
+        "docker": lambda: DockerLauncher(image, binary=docker_binary, gpus=gpus, runtime=docker_runtime),
         "none": lambda: UnconfinedLauncher(allow_unsafe=allow_unsafe),
     }
     if name not in launchers:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import queue
-import resource
 import signal
 import subprocess
 import sys
@@ -26,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox.cgroups import LimitGroup
+from grader.sandbox.child_setup import ChildSetup
 from grader.sandbox.limits import Limits
+from grader.sandbox.sandbox_files import SandboxFiles
+from grader.sandbox.sandbox_user import SandboxUser
 from grader.student_side import wire
 
-#: Runs first in the student process: find the runtime, then hand over to serve.main.
-BOOTSTRAP = (
-    "import sys; sys.path.insert(0, sys.argv[sys.argv.index('--runtime') + 1]); "
-    "from student_side.serve import main; raise SystemExit(main())"
-)
+#: Runs first in the student process (grader/sandbox/bootstrap.py, passed as ``-c``).
+BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text()
 
 
 @dataclass(frozen=True)
@@ -49,17 +48,19 @@ class SandboxSpec:
     python: str = sys.executable
 
 
-def child_environment(limits: Limits, device: str) -> dict[str, str]:
-    """A clean environment: nothing of the grader's (no secrets, no database URL) gets in."""
+def child_environment(limits: Limits, device: str, identity: dict[str, str]) -> dict[str, str]:
+    """A clean environment: nothing of the grader's (no secrets, no database URL) gets in.
+
+    ``identity``: who the process is and where its home and caches are
+    (:meth:`SandboxUser.environment`)."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp",
         "TMPDIR": "/tmp",
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": "/tmp/.matplotlib",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
+        **identity,
         **limits.thread_environment,
     }
     if device != "cuda":
@@ -71,10 +72,16 @@ def child_environment(limits: Limits, device: str) -> dict[str, str]:
 INPUTS_MOUNT = "/inputs"
 
 
-def serve_arguments(runtime: str, submission: str, spec: SandboxSpec, inputs: str | None = None) -> list[str]:
-    """The student process's arguments; ``inputs``: where it sees ``spec.inputs_dir``."""
-    argv = [
-        "-I", "-B", "-c", BOOTSTRAP,
+def serve_arguments(runtime: str, submission: str, spec: SandboxSpec, inputs: str | None = None,
+                    seccomp: str | None = None, container_init: bool = False) -> list[str]:
+    """The student process's arguments; ``inputs``: where it sees ``spec.inputs_dir``;
+    ``seccomp``, ``container_init``: see grader/sandbox/bootstrap.py."""
+    argv = ["-I", "-B", "-c", BOOTSTRAP]
+    if seccomp is not None:
+        argv += ["--seccomp", seccomp]
+    if container_init:
+        argv.append("--container-init")
+    argv += [
         "--runtime", runtime, "--submission", submission, "--package", spec.package,
         "--device", spec.device, "--threads", str(spec.limits.effective_threads),
     ]
@@ -100,15 +107,28 @@ def describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
+class ProcessHooks:
+    """What a launcher does beyond our child process (the container launcher: the container
+    the engine runs). The local launchers need none of it."""
+
+    def kill(self) -> None:
+        """Stop what the child started elsewhere."""
+
+    def memory_killed(self, returncode: int | None) -> bool:
+        """Whether it was killed for memory (where the launcher, not a cgroup of ours, knows)."""
+        return False
+
+
 class StudentProcess:
     """One started student process and its pipes."""
 
     def __init__(self, popen: subprocess.Popen, limits: Limits, group: LimitGroup | None = None,
-                 on_kill: list[list[str]] | None = None):
+                 hooks: ProcessHooks | None = None, containment: dict[str, str] | None = None):
         self.popen = popen
         self.limits = limits
         self.group = group
-        self._on_kill = on_kill or []
+        self.hooks = hooks or ProcessHooks()
+        self.containment = containment or {}   # how this process is confined, in words
         self._messages: queue.Queue = queue.Queue()
         self._output = bytearray()
         self._output_total = 0
@@ -167,8 +187,7 @@ class StudentProcess:
         return self.popen.poll() is None
 
     def kill(self) -> None:
-        for command in self._on_kill:
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        self.hooks.kill()
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -183,7 +202,9 @@ class StudentProcess:
             return None
 
     def memory_killed(self) -> bool:
-        return self.group is not None and self.group.memory_killed()
+        if self.group is not None and self.group.memory_killed():
+            return True
+        return self.hooks.memory_killed(self.popen.returncode)
 
     def close(self) -> None:
         """Ask politely, then make sure: nothing of the sandbox outlives this call."""
@@ -212,66 +233,92 @@ class Launcher(ABC):
     """Starts the student process confined one way. Subclasses set ``name``."""
 
     name: str = ""
+    uses_cgroups = True   # the local launchers put the process tree in a LimitGroup ...
+    uses_rlimits = True   # ... and set rlimits; the container launcher leaves both to the engine
+    _user: SandboxUser | None = None
+    _files: SandboxFiles | None = None
+
+    @property
+    def user(self) -> SandboxUser:
+        """Who the sandbox runs as (resolved, and for a root grader created, on first use)."""
+        if self._user is None:
+            self._user = SandboxUser.for_this_grader()
+        return self._user
+
+    @property
+    def files(self) -> SandboxFiles:
+        """The sandbox's /etc files and seccomp program, for :attr:`user`."""
+        if self._files is None:
+            self._files = SandboxFiles.for_user(self.user)
+        return self._files
 
     @abstractmethod
     def unavailable_reason(self) -> str | None:
         """None when this launcher can run here; otherwise what is missing and what to do."""
 
     @abstractmethod
-    def command(self, spec: SandboxSpec, instance: str = "gradelab-sandbox") -> list[str]:
+    def command(self, spec: SandboxSpec, instance: str = "gradelab-sandbox", *,
+                seccomp_fd: int | None = None) -> list[str]:
         """The argv that starts the student process (public so tests can inspect it).
 
-        ``instance`` names this start uniquely (docker uses it as the container name)."""
+        ``instance`` names this start uniquely (the container launcher names the container
+        after it); ``seccomp_fd``: where the launcher that reads the seccomp program from a
+        descriptor (bwrap) finds it, opened by :meth:`start`."""
+
+    def child_setup(self, spec: SandboxSpec, group: LimitGroup | None) -> ChildSetup | None:
+        """What the forked child does before exec: join the cgroup, set the rlimits."""
+        if not self.uses_rlimits:
+            return ChildSetup(group=group) if group is not None else None
+        return ChildSetup(rlimits=spec.limits.rlimits(device=spec.device, memory_cgroup=group is not None),
+                          group=group)
+
+    def seccomp_program(self) -> Path | None:
+        """The seccomp program to hand the launcher on a descriptor, if it takes one that way."""
+        return None
+
+    def containment(self, spec: SandboxSpec, group: LimitGroup | None) -> dict[str, str]:
+        """How a process started with ``group`` is confined, in words (results, /healthz)."""
+        return {
+            "launcher": self.name,
+            "memory_cap": spec.limits.memory_cap(device=spec.device,
+                                                 cgroup_version=group.version if group else None),
+        }
 
     def start(self, spec: SandboxSpec) -> StudentProcess:
         instance = f"gradelab-sbx-{uuid.uuid4().hex[:12]}"
         group = LimitGroup.create(spec.limits) if self.uses_cgroups else None
-        limits = spec.limits
-
-        def before_exec() -> None:
-            # In the forked child, before exec: join the cgroup, set rlimits that hold
-            # whatever the cgroup situation is.
-            if group is not None:
-                group.join_from_child()
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_time_s, limits.cpu_time_s + 5))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.tmpfs_mb << 20, limits.tmpfs_mb << 20))
-            if group is None:
-                # No memory cgroup: cap the address space instead (coarser, but bounded).
-                cap = (limits.memory_mb + 1024) << 20
-                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-                if os.getuid() != 0:
-                    resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-
+        setup = self.child_setup(spec, group)
+        program = self.seccomp_program()
+        seccomp_fd = os.open(program, os.O_RDONLY) if program is not None else None
         if group is not None:
             group.open_for_child()
         try:
             popen = subprocess.Popen(
-                self.command(spec, instance),
+                self.command(spec, instance, seccomp_fd=seccomp_fd),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=self.environment(spec),
-                preexec_fn=before_exec if self.uses_rlimits else (group.join_from_child if group else None),
+                preexec_fn=setup,
+                pass_fds=(seccomp_fd,) if seccomp_fd is not None else (),
                 start_new_session=True,
                 close_fds=True,
             )
-        except OSError:
+        except (OSError, subprocess.SubprocessError) as exc:
             if group is not None:
                 group.remove()
-            raise
+            raise OSError(str(exc)) from exc
         finally:
             if group is not None:
                 group.close_for_child()
-        return StudentProcess(popen, limits, group, on_kill=self.kill_commands(instance))
-
-    # Hooks with defaults for the local launchers; docker overrides them.
-    uses_cgroups = True
-    uses_rlimits = True
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
+        return StudentProcess(popen, spec.limits, group, hooks=self.process_hooks(instance),
+                              containment=self.containment(spec, group))
 
     def environment(self, spec: SandboxSpec) -> dict[str, str]:
-        return child_environment(spec.limits, spec.device)
+        return child_environment(spec.limits, spec.device, {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/.matplotlib"})
 
-    def kill_commands(self, instance: str) -> list[list[str]]:
-        """Commands that stop an instance beyond killing our child (docker kill NAME)."""
-        return []
+    def process_hooks(self, instance: str) -> ProcessHooks:
+        """What stops and inspects an instance beyond our child (a container)."""
+        return ProcessHooks()

@@ -5,9 +5,13 @@ to root (a fork bomb ran to 32k processes in a probe here), and RLIMIT_AS counts
 space, not memory. A cgroup counts every process and page of the tree, whatever its uid.
 
 Both hierarchies are handled: cgroup v2 (one unified mount) and v1 (separate ``pids`` and
-``memory`` mounts). A group is made under the grader's own cgroup; when no writable
-hierarchy with the needed controllers exists, :meth:`LimitGroup.create` returns None and
-the launcher falls back to rlimits, saying so in the run's notes.
+``memory`` mounts). A group is made under the grader's own cgroup, or, when that cannot
+have children and the grader is root, under ``gradelab-sandboxes`` at the top of the
+hierarchy (made, with its controllers enabled, on first use). The group is joined by the
+forked child while it is still root, before it drops to the sandbox user, so that user
+needs no rights on it. When no writable hierarchy with the needed controllers exists,
+:meth:`LimitGroup.create` returns None and the launcher falls back to rlimits (never an
+address-space limit under CUDA), saying so in the run's notes.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from grader.sandbox.limits import Limits
+
+#: GradeLab's group at the top of a hierarchy, for when the grader's own group cannot be used.
+TOP_GROUP = "gradelab-sandboxes"
 
 
 def _mounts() -> list[tuple[str, str, str]]:
@@ -47,6 +55,38 @@ def _own_paths() -> dict[str, str]:
         for controller in controllers.split(",") if controllers else [""]:
             paths[controller] = path
     return paths
+
+
+def _parents(mount: Path, own: str) -> Iterator[Path]:
+    """Where a sandbox's group may go: under the grader's own group, else (root only) under
+    a group of GradeLab's at the top of the hierarchy, made for this purpose. The second
+    serves where the own group cannot have children: a cgroup v2 group that holds processes
+    cannot hand controllers to children, and a service manager may own the grader's group."""
+    yield mount / own.lstrip("/")
+    if os.geteuid() == 0:
+        top = mount / TOP_GROUP
+        try:
+            top.mkdir(exist_ok=True)
+        except OSError:
+            return
+        yield top
+
+
+def _delegate_v2(parent: Path) -> bool:
+    """Enable the pids and memory controllers for ``parent``'s children (v2); whether it worked."""
+    chain = [parent]
+    if parent.name == TOP_GROUP:   # GradeLab's own top group: the root must hand them down first
+        chain.insert(0, parent.parent)
+    try:
+        for group in chain:
+            available = (group / "cgroup.controllers").read_text().split()
+            if not {"pids", "memory"} <= set(available):
+                return False
+            if not {"pids", "memory"} <= set((group / "cgroup.subtree_control").read_text().split()):
+                (group / "cgroup.subtree_control").write_text("+pids +memory")
+    except OSError:
+        return False
+    return True
 
 
 def _make_child(parent: Path, name: str) -> Path | None:
@@ -78,29 +118,22 @@ class LimitGroup:
         for mount, fstype, _ in _mounts():
             if fstype != "cgroup2" or own is None:
                 continue
-            parent = Path(mount) / own.lstrip("/")
-            try:
-                available = (parent / "cgroup.controllers").read_text().split()
-                if not {"pids", "memory"} <= set(available):
+            for parent in _parents(Path(mount), own):
+                if not _delegate_v2(parent):
                     continue
-                enabled = (parent / "cgroup.subtree_control").read_text().split()
-                if not {"pids", "memory"} <= set(enabled):
-                    (parent / "cgroup.subtree_control").write_text("+pids +memory")
-            except OSError:
-                continue
-            child = _make_child(parent, name)
-            if child is None:
-                continue
-            group = cls(2, {"": child})
-            try:
-                (child / "pids.max").write_text(str(limits.max_processes))
-                (child / "memory.max").write_text(str(limits.memory_mb << 20))
-                if (child / "memory.swap.max").exists():
-                    (child / "memory.swap.max").write_text("0")
-            except OSError:
-                group.remove()
-                continue
-            return group
+                child = _make_child(parent, name)
+                if child is None:
+                    continue
+                group = cls(2, {"": child})
+                try:
+                    (child / "pids.max").write_text(str(limits.max_processes))
+                    (child / "memory.max").write_text(str(limits.memory_mb << 20))
+                    if (child / "memory.swap.max").exists():
+                        (child / "memory.swap.max").write_text("0")
+                except OSError:
+                    group.remove()
+                    continue
+                return group
         return None
 
     @classmethod
@@ -112,10 +145,11 @@ class LimitGroup:
                 continue
             for controller in ("pids", "memory"):
                 if controller in options.split(",") and controller not in dirs and controller in own:
-                    parent = Path(mount) / own[controller].lstrip("/")
-                    child = _make_child(parent, name)
-                    if child is not None:
-                        dirs[controller] = child
+                    for parent in _parents(Path(mount), own[controller]):
+                        child = _make_child(parent, name)
+                        if child is not None:
+                            dirs[controller] = child
+                            break
         group = cls(1, dirs)
         if set(dirs) != {"pids", "memory"}:
             group.remove()

@@ -39,6 +39,16 @@ class SessionLog:
     crashes: list[str] = field(default_factory=list)
     ready: dict[str, Any] = field(default_factory=dict)
     without_cgroup: bool = False   # limits fell back to rlimits (see grader.sandbox.cgroups)
+    containment: dict[str, str] = field(default_factory=dict)   # how the last start was confined
+
+    @property
+    def notes(self) -> list[str]:
+        """What the results must say about the sandbox of this run."""
+        if not self.without_cgroup:
+            return []
+        return [f"No cgroup could be made for the sandbox: memory cap: "
+                f"{self.containment.get('memory_cap', 'unknown')}; processes were capped by "
+                "RLIMIT_NPROC of the sandbox's user."]
 
 
 class StudentSession:
@@ -59,6 +69,7 @@ class StudentSession:
         except OSError as exc:
             raise errors.SandboxUnavailable(f"the {self.launcher.name} sandbox could not be started: {exc}") from exc
         self.log.starts += 1
+        self.log.containment = dict(process.containment)
         if self.launcher.uses_cgroups and process.group is None:
             self.log.without_cgroup = True
         try:

@@ -1,7 +1,8 @@
 """The ``none`` launcher: the student process runs unconfined, for debugging only.
 
-It still gets the clean environment, rlimits and (where possible) a cgroup, but it can
-read the machine, use the network and signal the grader. It refuses to start unless the
+It still gets the clean environment, rlimits and (where possible) a cgroup, but it runs as
+the grader's own user (root, if the grader is root), with no seccomp filter: it can read the
+machine, use the network and signal the grader. It refuses to start unless the
 unsafe flag was given (``--sandbox none --unsafe`` or GRADELAB_ALLOW_UNSAFE_SANDBOX=1).
 """
 
@@ -22,5 +23,6 @@ class UnconfinedLauncher(Launcher):
                     "GRADELAB_ALLOW_UNSAFE_SANDBOX=1) if you really mean it")
         return None
 
-    def command(self, spec: SandboxSpec, instance: str = "gradelab-sandbox") -> list[str]:
+    def command(self, spec: SandboxSpec, instance: str = "gradelab-sandbox", *,
+                seccomp_fd: int | None = None) -> list[str]:
         return [spec.python, *serve_arguments(str(spec.runtime_dir), str(spec.submission_dir), spec)]

@@ -1,4 +1,5 @@
-"""docker/compose.yaml describes a deployment that matches the project (no engine here to run it)."""
+"""docker/compose.yaml describes a deployment that matches the project (no Docker daemon or
+GPU here to run it), and nothing in it runs unconfined."""
 
 from pathlib import Path
 
@@ -8,11 +9,12 @@ from gradelab.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+SETTINGS = {f"GRADELAB_{field.upper()}" for field in Settings.model_fields}
 
 
 def test_the_services_of_a_deployment():
     services = COMPOSE["services"]
-    assert {"server", "postgres", "redis", "worker-gpu", "worker-cpu"} <= set(services)
+    assert {"server", "postgres", "redis", "worker-gpu", "worker-cpu", "sandbox-image"} <= set(services)
     for name, service in services.items():
         build = service.get("build")
         if build:
@@ -40,5 +42,24 @@ def test_every_process_shares_the_database_broker_and_secret():
         assert env["GRADELAB_DATABASE_URL"].startswith("postgresql+psycopg://"), name
         assert env["GRADELAB_BROKER_URL"].startswith("redis://redis:"), name
         assert "GRADELAB_SECRET_KEY" in env, name
-        assert set(env) <= set(f"GRADELAB_{field.upper()}" for field in Settings.model_fields), (
-            name, set(env) - set(f"GRADELAB_{field.upper()}" for field in Settings.model_fields))
+        assert set(env) <= SETTINGS, (name, set(env) - SETTINGS)
+
+
+def test_nothing_runs_unconfined_and_student_code_runs_in_sibling_containers():
+    for name, service in COMPOSE["services"].items():
+        options = " ".join(service.get("security_opt", []))
+        assert "unconfined" not in options and not service.get("privileged"), name
+        assert "SYS_ADMIN" not in service.get("cap_add", []), name
+    for name in ("worker-gpu", "worker-cpu"):
+        service = COMPOSE["services"][name]
+        env = service["environment"]
+        assert env["GRADELAB_SANDBOX"] == "docker" and env["GRADELAB_SANDBOX_IMAGE"] == "gradelab/sandbox:latest"
+        var = env["GRADELAB_VAR_DIR"]
+        assert f"{var}:{var}" in service["volumes"], "the engine mounts a run's files by their host paths"
+        assert "/var/run/docker.sock:/var/run/docker.sock" in service["volumes"]
+
+
+def test_the_sandbox_image_holds_no_secret_or_credential():
+    sandbox = COMPOSE["services"]["sandbox-image"]
+    assert sandbox["build"]["target"] == "sandbox" and sandbox["image"] == "gradelab/sandbox:latest"
+    assert not sandbox.get("environment") and not sandbox.get("volumes") and sandbox["network_mode"] == "none"

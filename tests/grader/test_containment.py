@@ -1,14 +1,39 @@
 """Hostile submissions are contained: each is graded to completion, the checks it breaks
-say why, the others are graded normally, and nothing outside the sandbox is touched."""
+say why, the others are graded normally, and nothing outside the sandbox is touched.
 
+Every test runs twice: in the bwrap sandbox and in the container launcher (the engine on
+this machine, the image built from its Python)."""
+
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from gradelab.settings import Settings
+from grader.grade import grade
+from grader.sandbox.limits import Limits
 from tests.grader.conftest import TOY, outcomes
+from tests.sandbox import engines
 
 pytestmark = pytest.mark.xdist_group("sandbox")
+container_settings = engines.container_settings   # fixtures: every test runs in each launcher
+launcher_settings = engines.launcher_settings
+
+
+@pytest.fixture
+def grade_toy(tmp_path, launcher_settings):
+    """Grade a toy submission with test-sized limits, in each launcher in turn."""
+    settings = Settings(var_dir=tmp_path / "var", **launcher_settings)
+    # A toy check takes milliseconds: 10 s is ample, and bounds the hangs' tests twice over.
+    limits = Limits(check_timeout_s=10, run_timeout_s=300, memory_mb=1024, max_processes=64,
+                    max_output_bytes=1 << 20)
+
+    def run(submission, **kwargs):
+        kwargs.setdefault("limits", limits)
+        return grade(submission, assignment=TOY, settings=settings, **kwargs)
+
+    return run
 
 RELU_ONLY = {"affine": "passed", "affine_hidden": "passed", "scale": "passed", "toy_q1": "manual"}
 
@@ -177,3 +202,39 @@ def test_garbage_on_the_protocol_stream(grade_toy, toy_submission):
         return x
     """)
     graded(grade_toy(sub), {"protocol", "passed", "crashed"})
+
+
+def with_notebook_cell(toy_submission, code: str) -> Path:
+    """Add a code cell after scale's in the submitted Toy notebook (its definitions are loaded)."""
+    path = toy_submission / "Toy.ipynb"
+    notebook = json.loads(path.read_text())
+    notebook["cells"].insert(3, {"cell_type": "code", "execution_count": None, "id": "hostile", "metadata": {},
+                                 "outputs": [], "source": textwrap.dedent(code)})
+    path.write_text(json.dumps(notebook))
+    return toy_submission
+
+
+def test_a_notebook_class_body_writing_kernel_settings(grade_toy, toy_submission):
+    # The attack of the report: a class body runs when the loader builds the notebook's
+    # definitions. It writes back exactly what the files hold, so a failure harms nothing.
+    sub = with_notebook_cell(toy_submission, """
+        class Handler:
+            outcome = []
+            for setting in ('/proc/sys/kernel/core_pattern', '/proc/sys/vm/overcommit_memory'):
+                try:
+                    with open(setting, 'r+') as handle:
+                        value = handle.read()
+                        handle.seek(0)
+                        handle.write(value)
+                    outcome.append('WROTE ' + setting)
+                except OSError as exc:
+                    outcome.append(f'refused {setting}: {exc.strerror}')
+
+        def scale(x):
+            raise RuntimeError('; '.join(Handler.outcome))
+    """)
+    result = grade_toy(sub)
+    scale = next(t for t in result.tests if t.id == "scale")
+    assert scale.outcome == "exception" and "WROTE" not in scale.message, scale.message
+    assert "refused /proc/sys/kernel/core_pattern" in scale.message
+    assert "refused /proc/sys/vm/overcommit_memory" in scale.message

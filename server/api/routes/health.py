@@ -1,4 +1,5 @@
-"""/healthz (database and queue reachable) and /metrics (Prometheus), outside /api/v1."""
+"""/healthz (database and queue reachable; how a sandbox here is confined) and /metrics
+(Prometheus), outside /api/v1."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from server.api.deps import DatabaseDep, RuntimeDep
+from grader.sandbox.health import describe_sandbox
+from server.api.deps import DatabaseDep, RuntimeDep, SettingsDep
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-def healthz(database: DatabaseDep, runtime: RuntimeDep) -> JSONResponse:
-    """200 when the database answers and the queue (broker, or local workers) works; 503 otherwise."""
+def healthz(database: DatabaseDep, runtime: RuntimeDep, settings: SettingsDep) -> JSONResponse:
+    """200 when the database answers and the queue (broker, or local workers) works; 503 otherwise.
+
+    ``sandbox`` says how a sandbox started on this machine would be confined (its memory cap
+    above all: where no cgroup can be made it says so); it does not change the status."""
     checks, healthy = {}, True
     for name, probe in (("database", database.ping), ("queue", runtime.check)):
         try:
@@ -23,6 +28,7 @@ def healthz(database: DatabaseDep, runtime: RuntimeDep) -> JSONResponse:
             checks[name] = f"unavailable: {type(exc).__name__}: {exc}"
             healthy = False
     checks["dispatch"] = runtime.mode
+    checks["sandbox"] = describe_sandbox(settings)
     return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503)
 
 

@@ -103,6 +103,7 @@ def submit(api, scaleout, mutate=None) -> str:
 
 def test_celery_workers_grade_and_gpu_jobs_wait_for_a_gpu_worker(scaleout, api):
     health = api.get("/healthz").json()
+    assert "memory_cap" in health.pop("sandbox")
     assert health == {"status": "ok", "database": "ok", "queue": "ok", "dispatch": "celery"}
     worker = scaleout.worker()
     try:
