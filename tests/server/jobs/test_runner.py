@@ -18,7 +18,7 @@ def test_a_job_is_graded_and_its_progress_recorded(database, settings, toy):
         assert submission.status == "done" and job.status == "done" and job.grading_s > 0
         assert (result.score, result.max_score) == (4.0, 5.0)
         assert job.progress["done"] == job.progress["total"] == 4  # the manual item is not a check
-        assert [c["id"] for c in job.progress["checks"]][:2] == ["affine", "affine_hidden"]
+        assert [c["id"] for c in job.progress["checks"]][:2] == ["affine_hidden", "affine"]  # a notebook case runs after the hidden cases it counts with
         assert job.progress["checks"][0]["total"] == 4  # what `gradelab submit` prints: [1/4]
     assert run_job(WorkerContext(database, settings), job_id) == "skipped"  # done already
     assert not list((settings.var_dir / "tmp").glob("job-*"))  # the scratch copy is gone
