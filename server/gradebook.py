@@ -30,6 +30,10 @@ class Row:
     result: GradeResult | None = None
     score: Score | None = None
     grades: dict[str, AnswerGrade] = field(default_factory=dict)
+    #: The newest graded submission and its answers' grades, when it is not the counted one
+    #: (under "best" it may count once its answers are graded).
+    latest: Submission | None = None
+    latest_grades: dict[str, AnswerGrade] = field(default_factory=dict)
 
 
 def gradebook_rows(session: Session, assignment: Assignment, policy: str,
@@ -52,6 +56,10 @@ def gradebook_rows(session: Session, assignment: Assignment, policy: str,
         row = rows.setdefault(submission.student_id, Row(submission.student.name))
         if row.score is None or policy == "latest" or score.final > row.score.final:
             row.submission, row.result, row.score, row.grades = submission, result, score, given
+        row.latest, row.latest_grades = submission, given
+    for row in rows.values():
+        if row.latest is row.submission:
+            row.latest, row.latest_grades = None, {}
     return sorted(rows.values(), key=lambda row: row.student)
 
 

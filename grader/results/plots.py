@@ -4,6 +4,7 @@ and the same curves in words for readers who cannot see them (alt text)."""
 from __future__ import annotations
 
 import io
+import threading
 
 import matplotlib
 
@@ -11,6 +12,10 @@ from grader.results.feedback import Figure
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+#: pyplot and matplotlib's mathtext parser (log-scale tick labels) are not thread-safe; the
+#: service draws plots from a thread pool.
+_DRAWING = threading.Lock()
 
 
 def _values(data: dict) -> list[float]:
@@ -27,6 +32,11 @@ def series_png(title: str, series: dict[str, dict], bounds: list[Figure] | tuple
     Losses are drawn on a log scale (a loss that must end below 0.1 after starting near 50
     is invisible on a linear one), with each bound in ``bounds`` as a labelled line.
     """
+    with _DRAWING:
+        return _draw(title, series, bounds)
+
+
+def _draw(title: str, series: dict[str, dict], bounds) -> bytes:
     figure, axis = plt.subplots(figsize=(6.0, 3.2), dpi=100)
     try:
         for name, data in series.items():

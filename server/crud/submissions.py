@@ -88,8 +88,7 @@ def get_submission(session: Session, submission_id: str, viewer: User) -> Submis
     """The submission if ``viewer`` may see it; another student's answers 404, like a missing one."""
     submission = session.get(Submission, submission_id)
     if submission is None or not may_see(viewer, submission):
-        raise NotFound(f"there is no submission {submission_id!r} of yours; your submissions are listed on "
-                       "your home page (and at /api/v1/submissions)")
+        raise NotFound(f"there is no submission {submission_id!r} of yours")
     return submission
 
 

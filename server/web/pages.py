@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,12 @@ def split_message(message: str) -> tuple[str, str]:
     return head.strip(), rest.strip()
 
 
+def sentence(text: str) -> str:
+    """A service message as a sentence on a page: a leading plain word gets its capital
+    ("there is no ..." -> "There is no ..."), a file name or an identifier does not."""
+    return text[:1].upper() + text[1:] if re.match(r"[a-z]+ ", text) else text
+
+
 def _alt(check: CheckResult) -> str:
     from grader.results.plots import series_alt
 
@@ -98,7 +105,7 @@ def error_page(request: Request, exc: ServiceError) -> Response:
             forget_token(response)  # revoked or unknown: drop it so the sign-in page shows
         return response
     title, advice = _REFUSALS.get(exc.status_code, ("Refused", None))
-    message = exc.message
+    message = sentence(exc.message)
     if isinstance(exc, Conflict):
         message = "This page already sent a different file."
     return render("error.html", status_code=exc.status_code, headers={**exc.headers(), "Cache-Control": "no-store"},
@@ -272,7 +279,7 @@ def grade_manually(submission_id: str, item_id: str, user: WebInstructor, sessio
     except InvalidInput as exc:
         session.rollback()
         return _submission_page(session, submission, user, status_code=exc.status_code,
-                                form_error={"item": item_id, "message": exc.message,
+                                form_error={"item": item_id, "message": sentence(exc.message),
                                             "score": score, "comment": comment})
     session.commit()
     return RedirectResponse(f"/submissions/{submission_id}#{item_id}", status_code=status.HTTP_303_SEE_OTHER)
@@ -305,15 +312,20 @@ class QueueEntry:
     student: str
     submission: Submission
     grade: AnswerGrade
+    counts: bool      # False: the student's newest submission, which may count once graded
 
 
 def _answers_to(session, assignment, item_id: str | None = None) -> dict[str, list[QueueEntry]]:
-    """item id -> the written answers of the counted submissions, by student name."""
+    """item id -> the written answers of each student's counted submission, and of their newest
+    one where that is another and its answer waits for a grade; by student name."""
     by_item: dict[str, list[QueueEntry]] = {}
     for row in gradebook_rows(session, assignment, assignment.score_policy):
-        for answer_id, grade in row.grades.items():
-            if grade.state != "blank" and (item_id is None or answer_id == item_id):
-                by_item.setdefault(answer_id, []).append(QueueEntry(row.student, row.submission, grade))
+        answers = [(row.submission, row.grades, True), (row.latest, row.latest_grades, False)]
+        for submission, grades, counts in answers:
+            for answer_id, grade in grades.items():
+                wanted = grade.state != "blank" and (counts or grade.needs_grading)
+                if wanted and (item_id is None or answer_id == item_id):
+                    by_item.setdefault(answer_id, []).append(QueueEntry(row.student, submission, grade, counts))
     return by_item
 
 
@@ -336,7 +348,8 @@ def _grade_page(session, user, assignment, item_id: str, student: str | None, *,
     if not entries:
         raise NotFound(f"no student has written an answer to {item_id!r} in a submission that counts")
     waiting = [entry for entry in entries if entry.grade.needs_grading]
-    current = next((e for e in entries if e.student == student), None) if student else None
+    current = next((e for e in entries if f"{e.student}:{e.submission.id}" == student or e.student == student),
+                   None) if student else None
     current = current or (waiting[0] if waiting else None)
     position = entries.index(current) if current else None
     return render("grade_answer.html", status_code=status_code, title=entries[0].grade.answer.name, user=user,
@@ -369,7 +382,7 @@ def grade_answer(assignment_id: str, item_id: str, user: WebInstructor, session:
     except InvalidInput as exc:
         session.rollback()
         return _grade_page(session, user, assignment, item_id, graded.student.name, status_code=exc.status_code,
-                           error=exc.message, typed={"score": score, "comment": comment})
+                           error=sentence(exc.message), typed={"score": score, "comment": comment})
     session.commit()
     query = urlencode({"saved": f"{graded.student.name}'s answer"})
     return RedirectResponse(f"/assignments/{assignment_id}/grading/{item_id}?{query}",
