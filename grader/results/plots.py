@@ -29,8 +29,9 @@ def _is_loss(name: str) -> bool:
 def series_png(title: str, series: dict[str, dict], bounds: list[Figure] | tuple[Figure, ...] = ()) -> bytes:
     """One figure with every series of a check; x is the index along each series.
 
-    Losses are drawn on a log scale (a loss that must end below 0.1 after starting near 50
-    is invisible on a linear one), with each bound in ``bounds`` as a labelled line.
+    Losses that span more than a decade are drawn on a log scale (a loss that must end below
+    0.1 after starting near 50 is invisible on a linear one), with each bound in ``bounds``
+    as a labelled line.
     """
     with _DRAWING:
         return _draw(title, series, bounds)
@@ -42,9 +43,9 @@ def _draw(title: str, series: dict[str, dict], bounds) -> bytes:
         for name, data in series.items():
             values = _values(data)
             axis.plot(range(1, len(values) + 1), values, label=name, marker="." if len(values) < 40 else None)
-        positive = all(v > 0 for data in series.values() for v in _values(data) if v == v)
-        if positive and all(_is_loss(name) for name in series):
-            axis.set_yscale("log")
+        finite = [v for data in series.values() for v in _values(data) if v == v]
+        if finite and min(finite) > 0 and max(finite) / min(finite) > 20 and all(_is_loss(n) for n in series):
+            axis.set_yscale("log")  # a loss over decades (50 down to 0.01), not one that moves by 2x
         for bound in bounds:
             need = "at least" if bound.direction == "min" else "at most"
             axis.axhline(bound.bound, color="#b42318", linestyle="--", linewidth=1.2,
