@@ -66,4 +66,4 @@ def test_a_notebook_cell_is_named_by_its_place_among_all_cells(tmp_path):
                                                    "nbformat_minor": 5}))
     with pytest.raises(NotImplementedError) as info:
         Implementation(tmp_path, "pkg").notebook("Nb").get("f")()
-    assert info.traceback[-1].frame.code.filename == "Nb.ipynb, cell 3"
+    assert info.traceback[-1].frame.code.raw.co_filename == "Nb.ipynb, cell 3"
