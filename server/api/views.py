@@ -190,6 +190,33 @@ def submission_public(session: Session, submission: Submission, viewer: User,
         page_url=page_url(submission.id))
 
 
+def submission_report_text(look: SubmissionLook, *, width: int, page: str) -> str:
+    """The terminal table of what ``look``'s viewer sees (``gradelab submit`` prints it): the
+    same grouping and figures as the page, one set of totals, and the page's address."""
+    from grader.results.text_table import render_table
+
+    lines = []
+    if look.viewed is None or not look.viewed.result.gradable:
+        reason = look.reason or "no result yet"
+        return f"Not graded: {reason}\nPage: {page}\n"
+    score = look.score
+    totals = [f"Checks: {score.automatic:g} / {score.automatic_max:g}"]
+    if score.manual_max:
+        if score.ungraded:
+            totals.append(f"Free-text answers: {score.manual:g} / {score.manual_max:g} so far; {score.ungraded} "
+                          f"answer(s) ({score.ungraded_points:g} points) not graded yet, counted 0 until graded")
+        else:
+            totals.append(f"Free-text answers: {score.manual:g} / {score.manual_max:g}")
+    if score.late_days:
+        totals.append(f"Late: {score.late_days} day(s), -{score.late_penalty:.0%} of the total")
+    totals.append(f"Final score: {score.final:g} / {score.max_total:g}")
+    counted = "counts" if look.counts else "does not count (another submission of yours does)"
+    totals.append(f"This submission {counted}. Page: {page}")
+    manual = {item: grade.score for item, grade in look.grades.items()}
+    lines.append(render_table(look.viewed.result, width=width, manual_scores=manual, totals=totals))
+    return "".join(lines)
+
+
 def _failure_reason(job: Job, *, show_error: bool) -> str:
     """Why a job failed. The error text is the service's own (paths, tracebacks): only
     instructors see it; students learn that it is not their fault and what happens next."""

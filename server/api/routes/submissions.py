@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.views import (
+    look_at,
+    page_url,
     submission_public,
+    submission_report_text,
     submission_status,
     submission_summaries,
     view_version,
@@ -106,6 +110,16 @@ def read_status(submission_id: str, request: Request, response: Response, user: 
     submission = crud.get_submission(session, submission_id, user)
     unchanged = _unchanged(request, response, view_version(session, submission, user))
     return unchanged or submission_status(session, submission)
+
+
+@router.get("/{submission_id}/report.txt", response_class=PlainTextResponse)
+def read_report(submission_id: str, request: Request, user: CurrentUser, session: SessionDep,
+                width: Annotated[int, Query(ge=40, le=400)] = 100) -> PlainTextResponse:
+    """The results as a terminal table (what `gradelab submit` prints): checks grouped by
+    notebook, the training checks' figures against their thresholds, the totals, the page."""
+    submission = crud.get_submission(session, submission_id, user)
+    page = str(request.base_url).rstrip("/") + page_url(submission.id)
+    return PlainTextResponse(submission_report_text(look_at(session, submission, user), width=width, page=page))
 
 
 @router.get("/{submission_id}/file")
