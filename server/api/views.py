@@ -91,7 +91,9 @@ def submission_status(session: Session, submission: Submission) -> SubmissionSta
     view = SubmissionStatus(id=submission.id, status=submission.status, done=progress.get("done", 0),
                             total=progress.get("total") or None, page_url=page_url(submission.id))
     if submission.status in ("done", "failed"):
-        results = crud.graded_results(crud.current_results(session, [submission.id]))
+        stored = crud.current_results(session, [submission.id])
+        view.graded_at = stored[submission.id].created_at if submission.id in stored else None
+        results = crud.graded_results(stored)
         result = results.get(submission.id)
         if result is not None:
             view.done = view.total = len([check for check in result.tests if not check.manual])

@@ -114,6 +114,7 @@ class SubmissionStatus(BaseModel):
     score: float | None = Field(None, description="Final score once graded.")
     max_score: float | None = None
     ungraded: int = Field(0, description="Free-text answers still to be graded by a person.")
+    graded_at: datetime | None = Field(None, description="When the current result was stored.")
     page_url: str
 
 
