@@ -143,15 +143,21 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
                       status if status in ("queued", "running", "done", "failed") else None,
                       bool(to_grade) and user.role == "instructor")
     assignments = list_assignments(session, user)
-    rows, _ = crud.list_submissions(session, user, assignment_id=filters.assignment, student=filters.student,
-                                    status=filters.status, limit=100_000)
-    counted = _counted_ids(session, assignments, rows)
-    summaries = submission_summaries(session, rows, counted)
-    if filters.to_grade:
-        summaries = [row for row in summaries if row.to_grade]
-    pages = max(1, math.ceil(len(summaries) / PAGE_SIZE))
-    page = min(max(1, page), pages)
-    shown = summaries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    page = max(1, page)
+    if filters.to_grade:  # which answers wait is known only from the results: read them all
+        rows, _ = crud.list_submissions(session, user, assignment_id=filters.assignment, student=filters.student,
+                                        status=filters.status, limit=100_000)
+        summaries = [row for row in submission_summaries(session, rows, _counted_ids(session, assignments, rows))
+                     if row.to_grade]
+        count = len(summaries)
+        summaries = summaries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    else:  # one page of rows, paged by the database
+        rows, count = crud.list_submissions(session, user, assignment_id=filters.assignment,
+                                            student=filters.student, status=filters.status,
+                                            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        summaries = submission_summaries(session, rows, _counted_ids(session, assignments, rows))
+    pages = max(1, math.ceil(count / PAGE_SIZE))
+    shown = summaries
 
     def page_link(number: int) -> str:
         query = {"assignment": filters.assignment, "student": filters.student, "status": filters.status,
@@ -161,7 +167,7 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
     # One key per page view: a double-clicked or re-sent form is one submission; the page is
     # never cached, so Back shows a fresh one with a new key.
     return render("home.html", title="Assignments", user=user, assignments=assignments, submissions=shown,
-                  submission_count=len(summaries), filters=filters, page=page, pages=pages, page_link=page_link,
+                  submission_count=count, filters=filters, page=page, pages=pages, page_link=page_link,
                   upload_key=secrets.token_urlsafe(16), headers={"Cache-Control": "no-store"})
 
 

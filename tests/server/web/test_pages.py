@@ -196,3 +196,31 @@ def test_an_instructor_grades_free_text_answers_on_the_page(browser, users, data
     mine = browser.get(f"/submissions/{graded}").text
     assert "Score: <strong>6.5 / 7</strong>" in mine and "Say why." in mine and "1.5 / 2" in mine
     assert browser.get("/assignments/toy/gradebook.csv").status_code == 403
+
+
+def test_the_instructors_list_filters_pages_and_shows_what_waits_for_grading(browser, users, database, toy_results):
+    from tests.server.factories import add_submission
+
+    for index in range(27):
+        add_submission(database, toy_zip(), student="alice", filename=f"try{index}.zip")
+    add_submission(database, toy_zip(), student="bob", filename="bob.zip")
+    finish_queued_jobs(database, toy_results["reference"])
+    sign_in(browser, users["prof"])
+    first = browser.get("/").text
+    assert "28 in all" in first and "Page 1 of 2" in first and first.count('<td data-label="File">') == 25
+    assert 'href="/?page=2" rel="next">Older' in first
+    second = browser.get("/?page=2").text
+    assert second.count('<td data-label="File">') == 3 and "try0.zip" in second  # the oldest come last
+    only_bob = browser.get("/?student=bob").text
+    assert "1 in all" in only_bob and "bob.zip" in only_bob and "try1.zip" not in only_bob
+    # Each student's counted submission (best: the first of equal scores) and its answer to grade.
+    waiting = browser.get("/?to_grade=1").text
+    assert "28 in all" in waiting and waiting.count("<strong>counts</strong>") == 1  # bob's, the newest
+    assert browser.get("/?to_grade=1&page=2").text.count("<strong>counts</strong>") == 1  # alice's first
+    bobs = re.search(r'href="/submissions/(\w+)"', only_bob).group(1)
+    assert browser.post(f"/submissions/{bobs}/manual/toy_q1", data={"score": "2"}).status_code == 303
+    assert "27 in all" in browser.get("/?to_grade=1").text  # bob's answer is graded now
+    alices = re.search(r'href="/submissions/(\w+)"', browser.get("/?student=alice").text).group(1)
+    assert browser.post(f"/submissions/{alices}/manual/toy_q1", data={"score": "1"}).status_code == 303
+    # One grade of alice's answer text covers her 26 other submissions with the same text.
+    assert "0 in all" in browser.get("/?to_grade=1").text
