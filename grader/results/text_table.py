@@ -15,11 +15,6 @@ from grader.results.feedback import build_feedback, figures
 from grader.results.model import CheckResult, GradeResult
 from grader.results.outcomes import outcome_word
 
-#: Kept for the reports that still name outcomes by this table.
-OUTCOME_WORDS = {outcome: outcome_word(outcome) for outcome in (
-    "passed", "wrong", "not_implemented", "not_submitted", "load_error", "exception", "timeout", "memory",
-    "output_limit", "crashed", "protocol", "run_timeout", "grader_error", "manual", "provisional", "withheld")}
-
 
 def metric_text(value: float | None) -> str:
     """A recorded metric for the reports; results.json stores NaN and infinities (a
