@@ -32,8 +32,7 @@ def progress_line(event: dict) -> str:
 
 
 def _fit(text: str, room: int) -> str:
-    indent = text[: len(text) - len(text.lstrip())]
-    text = indent + " ".join(text.split())
+    text = " ".join(text.splitlines()).replace("\t", " ")
     return text if len(text) <= room else text[: max(1, room - 1)] + "…"
 
 
