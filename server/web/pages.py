@@ -18,11 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from grader.results import CheckResult, GradeResult
 from grader.results.feedback import build_feedback, figures, plot_bounds
 from grader.results.outcomes import outcome_label
+from server.api.conditional import not_modified
 from server.api.deps import RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.routes.assignments import release_zip_response
 from server.api.routes.gradebook import gradebook_response
-from server.api.routes.submissions import _unchanged
 from server.api.views import look_at, submission_status, submission_summaries, view_version
 from server.crud import submissions as crud
 from server.crud.assignments import get_assignment, list_assignments
@@ -250,7 +250,7 @@ def submission_status_json(submission_id: str, request: Request, response: Respo
                            session: SessionDep) -> Response:
     """The compact status the page's live region polls (the API's, with the cookie)."""
     submission = crud.get_submission(session, submission_id, user)
-    unchanged = _unchanged(request, response, view_version(session, submission, user))
+    unchanged = not_modified(request, response, view_version(session, submission, user))
     if unchanged is not None:
         return unchanged
     return Response(submission_status(session, submission).model_dump_json(), media_type="application/json",

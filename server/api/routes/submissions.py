@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
+from server.api.conditional import NOT_MODIFIED, not_modified
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.views import (
@@ -80,25 +81,13 @@ def list_submissions(user: CurrentUser, session: SessionDep,
     return SubmissionsPublic(data=submission_summaries(session, rows), count=count)
 
 
-NOT_MODIFIED = {304: {"description": "Nothing changed since the ETag sent in If-None-Match."}}
-
-
-def _unchanged(request: Request, response: Response, version: str) -> Response | None:
-    """304 when the client's copy (If-None-Match) is current; else set the ETag on ``response``."""
-    response.headers["ETag"] = version
-    response.headers["Cache-Control"] = "private, no-cache"
-    if version in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=dict(response.headers))
-    return None
-
-
 @router.get("/{submission_id}", response_model=SubmissionPublic, responses=NOT_MODIFIED)
 def read_submission(submission_id: str, request: Request, response: Response, user: CurrentUser,
                     session: SessionDep) -> SubmissionPublic | Response:
     """Status (queued, running, done, failed), progress, score with the late penalty, and
     the checks as you may see them. Send the ETag back in If-None-Match: 304 when unchanged."""
     submission = crud.get_submission(session, submission_id, user)
-    unchanged = _unchanged(request, response, view_version(session, submission, user))
+    unchanged = not_modified(request, response, view_version(session, submission, user))
     return unchanged or submission_public(session, submission, user)
 
 
@@ -108,7 +97,7 @@ def read_status(submission_id: str, request: Request, response: Response, user: 
     """The compact view for polling: status, checks done of how many, the final score once
     graded. Send the ETag back in If-None-Match: 304 when nothing changed."""
     submission = crud.get_submission(session, submission_id, user)
-    unchanged = _unchanged(request, response, view_version(session, submission, user))
+    unchanged = not_modified(request, response, view_version(session, submission, user))
     return unchanged or submission_status(session, submission)
 
 
