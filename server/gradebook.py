@@ -70,6 +70,22 @@ def counted_submission(session: Session, submission: Submission) -> Submission |
     return rows[0].submission if rows else None
 
 
+def counted_ids(session: Session, submissions: list[Submission]) -> set[str]:
+    """Ids of the submissions that count for the students and assignments of ``submissions``."""
+    by_assignment: dict[str, set[int]] = {}
+    assignments = {}
+    for submission in submissions:
+        by_assignment.setdefault(submission.assignment_id, set()).add(submission.student_id)
+        assignments[submission.assignment_id] = submission.assignment
+    counted = set()
+    for assignment_id, students in by_assignment.items():
+        assignment = assignments[assignment_id]
+        for row in gradebook_rows(session, assignment, assignment.score_policy, sorted(students)):
+            if row.submission is not None:
+                counted.add(row.submission.id)
+    return counted
+
+
 def gradebook_csv(rows: list[Row]) -> str:
     columns = list(dict.fromkeys(check.id for row in rows if row.result for check in row.result.tests))
     out = io.StringIO()

@@ -29,7 +29,7 @@ from server.crud.assignments import get_assignment, list_assignments
 from server.crud.manual_grades import AnswerGrade, set_manual_grade
 from server.crud.users import user_for_token
 from server.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, ServiceError
-from server.gradebook import gradebook_rows
+from server.gradebook import counted_ids, gradebook_rows
 from server.models import Submission, User
 from server.web.markdown import render_answer
 from server.web.session import (
@@ -147,7 +147,7 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
     if filters.to_grade:  # which answers wait is known only from the results: read them all
         rows, _ = crud.list_submissions(session, user, assignment_id=filters.assignment, student=filters.student,
                                         status=filters.status, limit=100_000)
-        summaries = [row for row in submission_summaries(session, rows, _counted_ids(session, assignments, rows))
+        summaries = [row for row in submission_summaries(session, rows, counted_ids(session, rows))
                      if row.to_grade]
         count = len(summaries)
         summaries = summaries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
@@ -155,7 +155,7 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
         rows, count = crud.list_submissions(session, user, assignment_id=filters.assignment,
                                             student=filters.student, status=filters.status,
                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        summaries = submission_summaries(session, rows, _counted_ids(session, assignments, rows))
+        summaries = submission_summaries(session, rows, counted_ids(session, rows))
     pages = max(1, math.ceil(count / PAGE_SIZE))
     shown = summaries
 
@@ -169,21 +169,6 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
     return render("home.html", title="Assignments", user=user, assignments=assignments, submissions=shown,
                   submission_count=count, filters=filters, page=page, pages=pages, page_link=page_link,
                   upload_key=secrets.token_urlsafe(16), headers={"Cache-Control": "no-store"})
-
-
-def _counted_ids(session, assignments, rows: list[Submission]) -> set[str]:
-    """Ids of the submissions that count, for the students and assignments in ``rows``."""
-    counted = set()
-    by_assignment: dict[str, set[int]] = {}
-    for row in rows:
-        by_assignment.setdefault(row.assignment_id, set()).add(row.student_id)
-    for assignment in assignments:
-        if assignment.id in by_assignment:
-            for row in gradebook_rows(session, assignment, assignment.score_policy,
-                                      sorted(by_assignment[assignment.id])):
-                if row.submission is not None:
-                    counted.add(row.submission.id)
-    return counted
 
 
 @router.get("/login", response_class=HTMLResponse, response_model=None)

@@ -21,6 +21,7 @@ from server.api.views import (
 )
 from server.crud import submissions as crud
 from server.crud.manual_grades import set_manual_grade
+from server.gradebook import counted_ids
 from server.models import Upload
 from server.schemas.submissions import (
     ManualGradePublic,
@@ -78,7 +79,7 @@ def list_submissions(user: CurrentUser, session: SessionDep,
     """Your submissions (students, CI), or everyone's with filters (instructors), newest first."""
     rows, count = crud.list_submissions(session, user, assignment_id=assignment, student=student,
                                         status=status, limit=limit, offset=offset)
-    return SubmissionsPublic(data=submission_summaries(session, rows), count=count)
+    return SubmissionsPublic(data=submission_summaries(session, rows, counted_ids(session, rows)), count=count)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, responses=NOT_MODIFIED)
