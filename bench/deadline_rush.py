@@ -374,13 +374,27 @@ def summarise(rush_result: RushResult, raw_total: float) -> dict:
     }
 
 
+def _speed_note(report: dict, before: dict | None) -> str:
+    """How much slower this machine ground through the same kind of grading than in the
+    before run (the medians of the raw, back-to-back grading), i.e. how busy it was."""
+    if not before:
+        return "no before run to compare with."
+    now, then = report["raw"]["per_kind_s"], before["raw"]["per_kind_s"]
+    ratios = {kind: statistics.median(now[kind]) / statistics.median(then[kind]) for kind in now if kind in then}
+    shown = ", ".join(f"{kind} {ratio:.1f}x" for kind, ratio in sorted(ratios.items()))
+    return (f"the same grading ran {statistics.median(ratios.values()):.1f}x slower in this run than in the "
+            f"before run ({shown}): other people's work on the machine took that CPU, and the status reads "
+            "compete with it as they did with grading before.")
+
+
 def markdown(report: dict, before: dict | None = None) -> str:
     modes = dict(report["modes"])
     if before:
         modes = {}
         for name, figures in report["modes"].items():
             if name in before["modes"]:
-                modes[f"{name}, before ({before['date']})"] = before["modes"][name]
+                modes[f"{name}, before ({before['date']}, {before['count']} submissions, "
+                      f"load {before['load_before']}-{before['load_after']})"] = before["modes"][name]
             modes[name] = figures
     names = list(modes)
     rows = [
@@ -432,8 +446,7 @@ def markdown(report: dict, before: dict | None = None) -> str:
               "after-the-rush row. The \"before\" columns are the run before status reads changed: "
               "readers polled the full submission view and grading ran at nice 10; now they poll the "
               "compact status view with If-None-Match (304 while nothing changed) and grading runs in "
-              "SCHED_IDLE, so the reads no longer wait for CPU that grading holds (other work on the "
-              "machine still competes)."]
+              "SCHED_IDLE. Compare only at equal load: " + _speed_note(report, before)]
     return "\n".join(lines) + "\n"
 
 
