@@ -51,6 +51,8 @@ system-deps:
 		useradd --system --user-group --no-create-home --home-dir /nonexistent \
 			--shell /usr/sbin/nologin --comment "GradeLab sandbox (student code)" $(SANDBOX_USER); \
 	fi
+	@# Debian's chromium: the browser tests drive it (Playwright cannot download browsers here).
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "warning: no chromium; the browser tests will be skipped"
 
 lint: install
 	$(VENV)/bin/ruff check .

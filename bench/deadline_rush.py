@@ -58,6 +58,9 @@ from tests.server.processes import environment, free_port, start_redis, wait_for
 TOY = REPO / "tests" / "fixtures" / "toy"
 A2 = REPO / "solutions" / "a2"
 RESULTS_JSON = REPO / "bench" / "results" / "deadline_rush.json"
+#: The run before status reads got their compact view, ETags and SCHED_IDLE grading (full
+#: submission view polled, grading at nice 10): shown beside each new run.
+BEFORE_JSON = REPO / "bench" / "results" / "deadline_rush_before.json"
 WORKERS = 2
 READERS = 8
 IDLE_READS = 300
@@ -225,6 +228,7 @@ class RushResult:
     statuses: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     makespan_s: float = 0.0
+    not_modified: int = 0                                          # reads answered 304
     idle_read_s: list[float] = field(default_factory=list)          # after the rush, grading over
     idle_read_server_s: list[float] = field(default_factory=list)
 
@@ -258,11 +262,17 @@ async def rush(url: str, items: list[Item], tokens: list[str], read_rate: float)
         await asyncio.gather(*(post(i, item) for i, item in enumerate(items)))
         pending = set(sent_at)
 
+        etags: dict[str, str] = {}
+
         async def read(submission_id: str) -> None:
+            """A poll as `gradelab submit` and the page make it: the compact status view, with the
+            ETag of the last answer in If-None-Match (304 while nothing changed)."""
             started = time.perf_counter()
+            headers = {"Authorization": f"Bearer {owner[submission_id]}"}
+            if submission_id in etags:
+                headers["If-None-Match"] = etags[submission_id]
             try:
-                response = await client.get(f"/api/v1/submissions/{submission_id}",
-                                            headers={"Authorization": f"Bearer {owner[submission_id]}"})
+                response = await client.get(f"/api/v1/submissions/{submission_id}/status", headers=headers)
             except httpx.HTTPError as exc:
                 result.read_failures.append(f"{type(exc).__name__}: {exc}")
                 return
@@ -270,9 +280,13 @@ async def rush(url: str, items: list[Item], tokens: list[str], read_rate: float)
             timing = response.headers.get("server-timing", "")
             if timing.startswith("app;dur="):
                 result.read_server_s.append(float(timing.removeprefix("app;dur=")) / 1000)
+            if response.status_code == 304:
+                result.not_modified += 1
+                return
             if response.status_code != 200:
                 result.read_failures.append(f"{response.status_code}: {response.text[:200]}")
                 return
+            etags[submission_id] = response.headers.get("etag", "")
             body = response.json()
             if body["status"] in ("done", "failed") and submission_id in pending:
                 pending.discard(submission_id)
@@ -297,7 +311,7 @@ async def rush(url: str, items: list[Item], tokens: list[str], read_rate: float)
         for index in range(IDLE_READS):
             submission_id = ids[index % len(ids)]
             started = time.perf_counter()
-            response = await client.get(f"/api/v1/submissions/{submission_id}",
+            response = await client.get(f"/api/v1/submissions/{submission_id}/status",
                                         headers={"Authorization": f"Bearer {owner[submission_id]}"})
             result.idle_read_s.append(time.perf_counter() - started)
             result.idle_read_server_s.append(float(response.headers["server-timing"].removeprefix("app;dur=")) / 1000)
@@ -348,7 +362,7 @@ def summarise(rush_result: RushResult, raw_total: float) -> dict:
         "makespan_s": rush_result.makespan_s, "ideal_makespan_s": ideal, "raw_total_s": raw_total,
         "makespan_over_ideal": rush_result.makespan_s / ideal if ideal else float("nan"),
         "makespan_over_raw": rush_result.makespan_s / raw_total if raw_total else float("nan"),
-        "reads": len(rush_result.read_latency_s),
+        "reads": len(rush_result.read_latency_s), "not_modified": rush_result.not_modified,
         "read_p50_ms": 1000 * percentile(rush_result.read_latency_s, 50),
         "read_p99_ms": 1000 * percentile(rush_result.read_latency_s, 99),
         "read_server_p50_ms": 1000 * percentile(rush_result.read_server_s, 50),
@@ -360,8 +374,28 @@ def summarise(rush_result: RushResult, raw_total: float) -> dict:
     }
 
 
-def markdown(report: dict) -> str:
-    modes = report["modes"]
+def _speed_note(report: dict, before: dict | None) -> str:
+    """How much slower this machine ground through the same kind of grading than in the
+    before run (the medians of the raw, back-to-back grading), i.e. how busy it was."""
+    if not before:
+        return "no before run to compare with."
+    now, then = report["raw"]["per_kind_s"], before["raw"]["per_kind_s"]
+    ratios = {kind: statistics.median(now[kind]) / statistics.median(then[kind]) for kind in now if kind in then}
+    shown = ", ".join(f"{kind} {ratio:.1f}x" for kind, ratio in sorted(ratios.items()))
+    return (f"the same grading ran {statistics.median(ratios.values()):.1f}x slower in this run than in the "
+            f"before run ({shown}): other people's work on the machine took that CPU, and the status reads "
+            "compete with it as they did with grading before.")
+
+
+def markdown(report: dict, before: dict | None = None) -> str:
+    modes = dict(report["modes"])
+    if before:
+        modes = {}
+        for name, figures in report["modes"].items():
+            if name in before["modes"]:
+                modes[f"{name}, before ({before['date']}, {before['count']} submissions, "
+                      f"load {before['load_before']}-{before['load_after']})"] = before["modes"][name]
+            modes[name] = figures
     names = list(modes)
     rows = [
         ("requests failed (POST / status reads)", lambda m: f"{m['post_failures']} / {m['read_failures']}"),
@@ -374,7 +408,7 @@ def markdown(report: dict) -> str:
         ("makespan / raw back to back", lambda m: f"{m['makespan_over_raw']:.2f}x"),
         ("makespan / (raw / 2 workers)", lambda m: f"{m['makespan_over_ideal']:.2f}x"),
         ("throughput", lambda m: f"{m['throughput_per_min']:.1f} submissions/min"),
-        ("status reads during grading", lambda m: f"{m['reads']}"),
+        ("status reads during grading (of which 304)", lambda m: f"{m['reads']} ({m.get('not_modified', '-')})"),
         ("status read latency p50 / p99 (client)", lambda m: f"{m['read_p50_ms']:.1f} / {m['read_p99_ms']:.1f} ms"),
         ("of which in the service p50 / p99 (Server-Timing)",
          lambda m: f"{m['read_server_p50_ms']:.1f} / {m['read_server_p99_ms']:.1f} ms"),
@@ -382,12 +416,13 @@ def markdown(report: dict) -> str:
          lambda m: f"{m['idle_read_p50_ms']:.1f} / {m['idle_read_p99_ms']:.1f} ms ({m['idle_read_server_p99_ms']:.1f} ms)"),
     ]
     raw = report["raw"]
+    reads = ("the compact status view (`/status`) with If-None-Match" if before else "the full submission view")
     lines = [
         "## Deadline rush on the grading service (`bench/deadline_rush.py`)",
         "",
         f"{report['count']} submissions posted at once from a second process over loopback "
         f"({', '.join(f'{n} {k}' for k, n in sorted(report['mix'].items()))}), then polled by "
-        f"{READERS} concurrent status readers ({report['read_rate']:g} reads/s in all) until all were graded. Embedded: SQLite (WAL) and "
+        f"{READERS} concurrent status readers ({report['read_rate']:g} reads/s in all, reading {reads}) until all were graded. Embedded: SQLite (WAL) and "
         f"{WORKERS} local workers in the `gradelab serve` process. Celery: PostgreSQL, a private "
         f"redis-server and {WORKERS} `gradelab worker --concurrency 1` processes. Raw: the same "
         f"{report['count']} submissions graded back to back by `grader.grade` in one process "
@@ -408,8 +443,10 @@ def markdown(report: dict) -> str:
               "Reading it: grading is CPU work, and this machine has 2 cores that other people's jobs "
               "use too, so two workers rarely grade twice as fast as one, and makespans and latencies "
               "move by up to 1.7x between runs. The service's own cost of a status read is the "
-              "after-the-rush row; during the rush the reads wait for CPU (the grading processes run "
-              "at nice 10, other work on the machine does not)."]
+              "after-the-rush row. The \"before\" columns are the run before status reads changed: "
+              "readers polled the full submission view and grading ran at nice 10; now they poll the "
+              "compact status view with If-None-Match (304 while nothing changed) and grading runs in "
+              "SCHED_IDLE. Compare only at equal load: " + _speed_note(report, before)]
     return "\n".join(lines) + "\n"
 
 
@@ -425,8 +462,9 @@ def main() -> None:
     parser.add_argument("--render-only", action="store_true",
                         help=f"Rewrite the RESULTS.md section from {RESULTS_JSON.name}; measure nothing.")
     args = parser.parse_args()
+    before = json.loads(BEFORE_JSON.read_text()) if BEFORE_JSON.exists() else None
     if args.render_only:
-        write_section("service", markdown(json.loads(RESULTS_JSON.read_text())))
+        write_section("service", markdown(json.loads(RESULTS_JSON.read_text()), before))
         return
 
     items = build_mix(args.count, args.a2)
@@ -458,7 +496,7 @@ def main() -> None:
         report["load_after"] = f"{os.getloadavg()[0]:.2f}"
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    section = markdown(report)
+    section = markdown(report, before)
     print(section)
     if not args.no_write:
         RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)

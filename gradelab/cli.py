@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("server.cli:serve_command", "Run the grading service."),
     "worker": ("server.cli:worker_command", "Run Celery grading workers (scale-out)."),
     "admin": ("server.cli:admin_group", "Manage users and tokens of the service."),
-    "submit": ("server.submit_cli:submit_command", "Submit work to a GradeLab server."),
+    "submit": ("gradelab_client.submit:submit_command", "Submit work to a GradeLab server."),
     "demo": ("gradelab.demo:demo_command", "What `make run` runs."),
 }
 

@@ -85,12 +85,12 @@ class Settings(BaseSettings):
     job_redispatch_s: float = Field(
         60.0, description="Re-send a queued job to Celery when no worker claimed it this long after "
         "its last dispatch (a broker that lost its messages).")
-    worker_nice: int = Field(10, description="Niceness of grading processes, so the API stays responsive.")
+    worker_nice: int = Field(19, description="Niceness of grading where the lowest CPU class (SCHED_IDLE) "
+                             "cannot be had, so the API stays responsive.")
     default_daily_cap: int | None = Field(None, description="Submissions per student per day; none: no cap.")
     log_level: str = "INFO"
-    # `gradelab submit`
-    server_url: str = "http://127.0.0.1:8000"
-    token: str | None = Field(None, description="Bearer token `gradelab submit` sends.")
+    # `gradelab submit` (the light client, gradelab_client) reads GRADELAB_SERVER_URL and
+    # GRADELAB_TOKEN itself: it installs without this package.
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

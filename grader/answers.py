@@ -15,6 +15,17 @@ from pathlib import Path
 _ANSWER_HEADING = re.compile(r"^\s*(#+\s*)?(\*\*|\*)?\s*(your\s+)?answer\b", re.IGNORECASE)
 
 
+def written_answer(text: str | None) -> str | None:
+    """What the student wrote in an answer cell, without its "*Your answer:*" heading; None
+    when nothing is left (the release's untouched placeholder is not an answer)."""
+    if text is None:
+        return None
+    body = _ANSWER_HEADING.sub("", text.strip(), count=1).lstrip(" :*").strip()
+    if body.endswith("*") and not body.strip("*"):
+        body = ""
+    return text.strip() if body else None
+
+
 def _text(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)

@@ -12,9 +12,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from server.api import API_PREFIX
@@ -28,6 +35,9 @@ from server.jobs.runtime import JobRuntime
 from server.metrics import make_registry
 from server.web import pages
 from server.web.pages import error_page
+
+#: The pages' own CSS and script.
+WEB_STATIC = Path(pages.__file__).with_name("static")
 
 
 @asynccontextmanager
@@ -58,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         summary="Submit notebooks, get them graded in a sandbox, read feedback and grades.",
         lifespan=lifespan,
+        docs_url=None,   # served below from our own copy of Swagger UI: /docs works offline
+        redoc_url=None,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -66,7 +78,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
+    _offline_docs(app)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs and /redoc with Swagger UI and ReDoc served by GradeLab itself (the files
+    fastapi-offline ships), never from a CDN."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).with_name("static")
+    app.mount("/docs/assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API",
+                                   oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+                                   swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs/assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs/assets/favicon.png")
+
+    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} API",
+                              redoc_js_url="/docs/assets/redoc.standalone.js",
+                              redoc_favicon_url="/docs/assets/favicon.png", with_google_fonts=False)
 
 
 def _version() -> str:

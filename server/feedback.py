@@ -1,21 +1,35 @@
-"""What a viewer may see of a result: the visibility rules of the issue, in one place.
+"""What a viewer may see of a result: the visibility rules, in one place, on the typed model.
 
 Checks carry Gradescope's ``visibility``: ``visible`` checks are shown in full; checks
 marked ``after_due_date`` (hidden cases) are shown to students, before the due date, as
 pass/fail with points only: no message, no inputs, no reference values, no details.
 ``hidden`` checks stay that way for students even after the due date. Instructors see
 everything. CI tokens see what a student would (they report to students).
+
+One exception says nothing about hidden inputs and is shown: a hidden case of a function
+that still raises NotImplementedError reads "not implemented" (with the place in the
+student's own file), like the function's notebook case, not a bare "failed".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from grader.results import CheckResult, GradeResult
+from grader.results.feedback import unimplemented_place
 
-def check_id(test: dict[str, Any]) -> str:
-    """The id of one of results.json's tests (its name, in a result that has no id)."""
-    return test.get("extra_data", {}).get("id", test.get("name", ""))
+#: Outcomes a concealed check may still show: they describe the student's code, not the case.
+REVEALED_OUTCOMES = {"not_implemented", "not_submitted"}
+
+
+@dataclass(frozen=True)
+class ViewedResult:
+    """A result as one viewer may see it, and the ids of the checks whose details it hides."""
+
+    result: GradeResult
+    concealed: frozenset[str]
 
 
 def sees_everything(role: str, due_at: datetime | None, now: datetime) -> tuple[bool, bool]:
@@ -25,37 +39,27 @@ def sees_everything(role: str, due_at: datetime | None, now: datetime) -> tuple[
     return False, due_at is not None and now >= due_at
 
 
-def checks_for_viewer(result_data: dict[str, Any], *, role: str, due_at: datetime | None,
-                      now: datetime) -> list[dict[str, Any]]:
-    """The result's automatic checks as the viewer may see them (manual items apart)."""
+def _concealed(check: CheckResult) -> CheckResult:
+    if check.outcome in REVEALED_OUTCOMES:
+        place = unimplemented_place(check)
+        message = f"{place} still raises NotImplementedError" if place else "not submitted"
+        return replace(check, message=message, student_output="", details={})
+    outcome = "passed" if check.passed else "failed"
+    return replace(check, outcome=outcome, message="", student_output="", details={})
+
+
+def result_for_viewer(data: dict[str, Any], *, role: str, due_at: datetime | None,
+                      now: datetime) -> ViewedResult:
+    """The stored results.json ``data`` as the viewer may see it."""
+    result = GradeResult.from_gradescope(data)
     everything, after_due = sees_everything(role, due_at, now)
-    checks = []
-    for test in result_data.get("tests", []):
-        extra = test.get("extra_data", {})
-        if extra.get("outcome") == "manual":
-            continue
-        visibility = test.get("visibility", "visible")
-        full = everything or visibility == "visible" or (visibility == "after_due_date" and after_due)
-        passed = extra.get("outcome") == "passed"
-        check = {
-            "id": check_id(test),
-            "name": test.get("name", ""),
-            "notebook": extra.get("notebook", ""),
-            "score": test.get("score", 0.0),
-            "max_score": test.get("max_score", 0.0),
-            "status": "passed" if passed else "failed",
-            "visibility": visibility,
-            "outcome": extra.get("outcome") if full else ("passed" if passed else "failed"),
-            "output": test.get("output", "") if full else None,
-            "details": extra.get("details") if full else None,
-        }
-        checks.append(check)
-    return checks
-
-
-def manual_items(result_data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The items a person grades (``manual_answers`` of results.json): id, name, notebook,
-    max_score, and the student's answer (None when it is missing)."""
-    return [{"id": answer.get("id", ""), "name": answer.get("name", ""), "notebook": answer.get("notebook", ""),
-             "max_score": float(answer.get("max_score", 0.0)), "answer": answer.get("answer")}
-            for answer in result_data.get("manual_answers", [])]
+    concealed = set()
+    tests = []
+    for check in result.tests:
+        full = (everything or check.visibility == "visible"
+                or (check.visibility == "after_due_date" and after_due))
+        if not full and not check.manual:
+            concealed.add(check.id)
+            check = _concealed(check)
+        tests.append(check)
+    return ViewedResult(replace(result, tests=tests), frozenset(concealed))

@@ -201,5 +201,8 @@ class ManualGrade(Base):
     item_id: Mapped[str] = mapped_column(String(100))
     score: Mapped[float] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: SHA-256 of the answer text graded: the grade carries to the student's later submissions
+    #: with the same text (None: given before answers were hashed; it stays with its submission).
+    answer_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     grader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -15,6 +15,7 @@ from typing import Any
 from grader.answers import extract_answers
 from grader.plugin.rubric import Rubric, RubricItem
 from grader.results import CheckResult, GradeResult, ManualAnswer
+from grader.results.feedback import metric_bounds
 from grader.results.model import EARNING_OUTCOMES
 from grader.run_spec import RunSpec
 
@@ -52,6 +53,9 @@ class Reporter:
         if outcome == "passed" and item.counts_with:
             outcome, message = self._withheld(item) or (outcome, message)
         passed = outcome == "passed"
+        if details and details.get("metrics"):  # each figure with the threshold it had to meet
+            details = {**details, "bounds": metric_bounds(
+                details["metrics"], lambda key: item.setting(self.spec.profile, key))}
         result = CheckResult(
             id=item.id, name=item.name, score=item.points if outcome in EARNING_OUTCOMES else 0.0,
             max_score=item.points,

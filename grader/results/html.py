@@ -8,9 +8,11 @@ from pathlib import Path
 
 import jinja2
 
+from grader.results.feedback import plot_bounds
 from grader.results.model import GradeResult
+from grader.results.outcomes import outcome_word
 from grader.results.plots import series_png
-from grader.results.text_table import OUTCOME_WORDS, metric_text
+from grader.results.text_table import metric_text
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -24,5 +26,5 @@ def render_html(result: GradeResult) -> str:
     for test in result.tests:
         series = test.details.get("series")
         if series:
-            plots[test.id] = base64.b64encode(series_png(test.name, series)).decode()
-    return _ENV.get_template("report.html.j2").render(result=result, plots=plots, words=OUTCOME_WORDS)
+            plots[test.id] = base64.b64encode(series_png(test.name, series, plot_bounds(test))).decode()
+    return _ENV.get_template("report.html.j2").render(result=result, plots=plots, word=outcome_word)

@@ -4,7 +4,8 @@ and the free-text answers waiting for a person."""
 from __future__ import annotations
 
 from grader.results.model import GradeResult
-from grader.results.text_table import OUTCOME_WORDS, metric_text
+from grader.results.outcomes import outcome_word
+from grader.results.text_table import metric_text
 
 
 def _cell(text: str) -> str:
@@ -26,12 +27,12 @@ def render_markdown(result: GradeResult) -> str:
     for test in result.tests:
         points = "manual" if test.manual else f"{test.score:g} / {test.max_score:g}"
         lines.append(f"| {_cell(test.name)} | {test.notebook} | {points} | "
-                     f"{OUTCOME_WORDS.get(test.outcome, test.outcome)} |")
+                     f"{outcome_word(test.outcome)} |")
     problems = [t for t in result.tests if not t.passed and not t.manual]
     if problems:
         lines += ["", "## What to fix", ""]
         for test in problems:
-            lines += [f"### {test.name} ({OUTCOME_WORDS.get(test.outcome, test.outcome)})", "", "```",
+            lines += [f"### {test.name} ({outcome_word(test.outcome)})", "", "```",
                       test.message.strip(), "```", ""]
             if test.student_output.strip():
                 lines += ["What your code printed (last lines):", "", "```",

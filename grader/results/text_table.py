@@ -1,18 +1,19 @@
-"""The results as a plain-text table for terminals (``gradelab grade``, ``gradelab submit``)."""
+"""The results as plain text for terminals (``gradelab grade``, ``gradelab submit``).
+
+The same grouping as the pages (:mod:`grader.results.feedback`): per notebook its points,
+what lost points with the first line of its message, one line per function still raising
+NotImplementedError, how many checks passed, and the training checks' figures against
+their thresholds; then the free-text answers and one set of totals.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 
-from grader.results.model import GradeResult
-
-OUTCOME_WORDS = {
-    "passed": "passed", "wrong": "wrong", "not_implemented": "not implemented",
-    "not_submitted": "not submitted", "load_error": "import failed", "exception": "raised",
-    "timeout": "timed out", "memory": "out of memory", "output_limit": "too much output",
-    "crashed": "crashed", "protocol": "protocol error", "run_timeout": "run time up",
-    "grader_error": "grader error", "manual": "manual grade",
-}
+from grader.results.feedback import build_feedback, figures
+from grader.results.model import CheckResult, GradeResult
+from grader.results.outcomes import outcome_word
 
 
 def metric_text(value: float | None) -> str:
@@ -24,31 +25,66 @@ def metric_text(value: float | None) -> str:
 def progress_line(event: dict) -> str:
     """One line per finished check: ``[ 3/42] passed        2/2  bn_forward_train``."""
     width = len(str(event.get("total", 0)))
-    word = OUTCOME_WORDS.get(event.get("outcome", ""), event.get("outcome", ""))
+    word = outcome_word(event.get("outcome"))
     return (f"[{event.get('index', 0):>{width}}/{event.get('total', 0)}] {word:<16} "
             f"{event.get('score', 0):g}/{event.get('max_score', 0):g}  {event.get('name', '')} "
             f"({event.get('duration_s', 0):.1f}s)")
 
 
-def render_table(result: GradeResult, *, width: int | None = None) -> str:
+def _fit(text: str, room: int) -> str:
+    text = " ".join(text.splitlines()).replace("\t", " ")
+    return text if len(text) <= room else text[: max(1, room - 1)] + "…"
+
+
+def _points(check: CheckResult) -> str:
+    return f"{check.score:g}/{check.max_score:g}"
+
+
+def render_table(result: GradeResult, *, width: int | None = None,
+                 manual_scores: Mapping[str, float | None] | None = None,
+                 totals: list[str] | None = None) -> str:
+    """``manual_scores``: points a person gave each free-text answer (None: not yet);
+    ``totals``: the closing lines (the service's final score); by default the checks' total."""
     if not result.gradable:
         return f"Not graded: {result.reason}\n"
-    width = width or shutil.get_terminal_size((120, 20)).columns
-    rows = [("Check", "Points", "Result", "Message")]
-    for test in result.tests:
-        points = "-" if test.manual else f"{test.score:g}/{test.max_score:g}"
-        message = "" if test.passed else test.message.strip().splitlines()[0] if test.message.strip() else ""
-        rows.append((test.name, points, OUTCOME_WORDS.get(test.outcome, test.outcome), message))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    room = max(20, width - sum(widths) - 6)
-    lines = []
-    for index, row in enumerate(rows):
-        message = row[3] if len(row[3]) <= room else row[3][: room - 1] + "…"
-        lines.append(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:<{widths[2]}}  {message}".rstrip())
-        if index == 0:
-            lines.append("-" * min(width, sum(widths) + 6 + max(len(r[3]) for r in rows)))
+    width = width or shutil.get_terminal_size((100, 20)).columns
+    lines: list[str] = []
+    feedback = build_feedback(result)
+    for notebook in feedback.notebooks:
+        lines.append(f"{notebook.notebook or 'Checks'}: {notebook.score:g} / {notebook.max_score:g}")
+        for check in notebook.problems:
+            word = outcome_word(check.outcome)
+            lines.append(_fit(f"  {_points(check):>7}  {word:<16} {check.name}", width))
+            message = check.message.strip().splitlines()[0] if check.message.strip() else ""
+            if message:
+                lines.append("           " + _fit(message, width - 11))
+        for todo in notebook.unimplemented:
+            count = f" ({len(todo.checks)} checks)" if len(todo.checks) > 1 else ""
+            lines.append(_fit(f"  {'-' + format(todo.points, 'g'):>7}  {'not implemented':<16} {todo.place}{count}",
+                              width))
+        if notebook.not_submitted:
+            points = sum(check.max_score for check in notebook.not_submitted)
+            lines.append(f"  {'-' + format(points, 'g'):>7}  {'not submitted':<16} "
+                         f"{len(notebook.not_submitted)} checks")
+        if notebook.passed:
+            lines.append(f"  {'':>7}  passed {len(notebook.passed)} of {notebook.checks} checks")
+        for check in notebook.training:
+            lines.append(_fit(f"  {'':>7}  {check.name}:", width))
+            lines += [_fit(f"  {'':>7}    {figure.text()}", width) for figure in figures(check)]
+    if result.manual_answers:
+        lines.append("Free-text answers (graded by a person):")
+        for answer in result.manual_answers:
+            given = (manual_scores or {}).get(answer.id)
+            points = "not graded yet" if given is None else f"{given:g}"
+            lines.append(_fit(f"  {points:>14} / {answer.max_score:g}  {answer.name}", width))
     lines.append("")
-    lines.append(result.summary())
+    if totals is None:
+        totals = [f"Checks: {result.score:g} / {result.max_score:g}."]
+        if result.manual_answers:
+            waiting = sum(answer.max_score for answer in result.manual_answers)
+            totals.append(f"Free-text answers: {len(result.manual_answers)} ({waiting:g} points) are graded "
+                          "by a person later; they are not in this total.")
+    lines += totals
     for note in result.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines) + "\n"

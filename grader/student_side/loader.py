@@ -84,18 +84,24 @@ def keeps(node: ast.stmt) -> bool:
     ) or _is_constant_assignment(node)
 
 
-def notebook_code_cells(path: Path) -> list[str]:
-    """The sources of a notebook's code cells (nbformat 4 JSON, read with the stdlib)."""
+def numbered_code_cells(path: Path) -> list[tuple[int, str]]:
+    """(position among all the notebook's cells, counted from 1, as a reader counts them;
+    source) of each code cell (nbformat 4 JSON, read with the stdlib)."""
     document = json.loads(path.read_text(encoding="utf-8"))
     cells = document.get("cells")
     if not isinstance(cells, list):
         raise ValueError("not a notebook: no list of cells")
-    sources = []
-    for cell in cells:
+    numbered = []
+    for number, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
-            sources.append("".join(source) if isinstance(source, list) else str(source))
-    return sources
+            numbered.append((number, "".join(source) if isinstance(source, list) else str(source)))
+    return numbered
+
+
+def notebook_code_cells(path: Path) -> list[str]:
+    """The sources of a notebook's code cells."""
+    return [source for _, source in numbered_code_cells(path)]
 
 
 class Implementation:
@@ -159,30 +165,30 @@ class Implementation:
         if not path.is_file():
             raise LoadFailure("missing", f"{path.name} is not in the submission")
         try:
-            sources = notebook_code_cells(path)
+            sources = numbered_code_cells(path)
         except (OSError, ValueError) as exc:
             raise LoadFailure("import_error", f"{path.name} could not be read: {exc}") from None
         module = types.ModuleType(f"notebook_{name}")
         namespace = module.__dict__
         namespace.update(self.notebook_globals)
         loaded = NotebookModule(name=path.name, namespace=namespace)
-        for index, source in enumerate(sources):
+        for number, source in sources:
             try:
                 tree = parse_cell(source)
             except SyntaxError as exc:
-                loaded.problems.append(f"cell {index + 1} has a syntax error (line {exc.lineno}): {exc.msg}")
+                loaded.problems.append(f"cell {number} has a syntax error (line {exc.lineno}): {exc.msg}")
                 continue
             for node in tree.body:
                 if not keeps(node):
                     continue
-                code = compile(ast.Module(body=[node], type_ignores=[]), f"{path.name}[cell {index + 1}]", "exec")
+                code = compile(ast.Module(body=[node], type_ignores=[]), f"{path.name}, cell {number}", "exec")
                 try:
                     exec(code, namespace)  # noqa: S102 - the student side runs student code by design
                 except BaseException as exc:  # noqa: BLE001
                     if isinstance(exc, KeyboardInterrupt):
                         raise
                     loaded.problems.append(
-                        f"cell {index + 1}, line {node.lineno}: {type(exc).__name__}: {exc}"
+                        f"cell {number}, line {node.lineno}: {type(exc).__name__}: {exc}"
                     )
         # Injected globals win over the notebook's own constants (device, dtype, print_every).
         namespace.update(self.notebook_globals)

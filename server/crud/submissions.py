@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from server.errors import Conflict, InvalidInput, NotFound
-from server.feedback import manual_items
+from grader.results import GradeResult
+from server.errors import Conflict, NotFound
 from server.jobs.lease import settle_submission
 from server.late_policy import DAY, check_cutoff, check_daily_cap
-from server.models import Assignment, Job, ManualGrade, Result, Submission, Upload, User, utcnow
+from server.models import Assignment, Job, Result, Submission, Upload, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def get_submission(session: Session, submission_id: str, viewer: User) -> Submis
     """The submission if ``viewer`` may see it; another student's answers 404, like a missing one."""
     submission = session.get(Submission, submission_id)
     if submission is None or not may_see(viewer, submission):
-        raise NotFound(f"no submission {submission_id!r} of yours; list yours with GET /api/v1/submissions")
+        raise NotFound(f"there is no submission {submission_id!r} of yours")
     return submission
 
 
@@ -120,6 +120,11 @@ def list_submissions(session: Session, viewer: User, *, assignment_id: str | Non
     return list(rows), count
 
 
+def graded_results(results: dict[str, Result]) -> dict[str, GradeResult]:
+    """The gradable ones of ``results`` as the engine's typed results."""
+    return {sid: GradeResult.from_gradescope(r.data) for sid, r in results.items() if r.gradable}
+
+
 def current_results(session: Session, submission_ids: list[str]) -> dict[str, Result]:
     """The newest result of each submission (those without one are left out)."""
     if not submission_ids:
@@ -137,14 +142,6 @@ def result_history(session: Session, submission_id: str) -> list[tuple[Result, J
 
 def latest_job(session: Session, submission_id: str) -> Job | None:
     return session.scalar(select(Job).where(Job.submission_id == submission_id).order_by(Job.id.desc()).limit(1))
-
-
-def manual_grades(session: Session, submission_ids: list[str]) -> dict[str, dict[str, ManualGrade]]:
-    grades: dict[str, dict[str, ManualGrade]] = {}
-    if submission_ids:
-        for grade in session.scalars(select(ManualGrade).where(ManualGrade.submission_id.in_(submission_ids))):
-            grades.setdefault(grade.submission_id, {})[grade.item_id] = grade
-    return grades
 
 
 def request_regrade(session: Session, submission: Submission) -> Job | None:
@@ -173,29 +170,3 @@ def regrade_assignment(session: Session, assignment: Assignment) -> tuple[list[J
         else:
             jobs.append(job)
     return jobs, skipped
-
-
-def set_manual_grade(session: Session, submission: Submission, item_id: str, *, score: float, comment: str,
-                     grader: User) -> tuple[ManualGrade, dict]:
-    """Points and a comment for the free-text item ``item_id`` of the submission's current
-    result; returns the grade and the item (its ``max_score``). Raises NotFound for an item
-    the result does not have, InvalidInput for a score over the item's points."""
-    result = current_results(session, [submission.id]).get(submission.id)
-    items = {item["id"]: item for item in manual_items(result.data)} if result else {}
-    if item_id not in items:
-        raise NotFound(f"{item_id!r} is not a manually graded item of this submission; "
-                       f"its items are: {', '.join(items) or 'none (not graded yet?)'}")
-    item = items[item_id]
-    if not 0 <= score <= item["max_score"]:
-        raise InvalidInput(f"{item_id} is worth at most {item['max_score']:g} points, and at least 0; got {score:g}")
-    grade = session.scalar(select(ManualGrade).where(ManualGrade.submission_id == submission.id,
-                                                     ManualGrade.item_id == item_id))
-    if grade is None:
-        grade = ManualGrade(submission_id=submission.id, item_id=item_id, score=score, comment=comment,
-                            grader_id=grader.id)
-        session.add(grade)
-    else:
-        grade.score, grade.comment, grade.grader_id = score, comment, grader.id
-    session.flush()
-    return grade, item
-

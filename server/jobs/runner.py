@@ -24,6 +24,7 @@ from server.core.db import Database
 from server.core.logging import submission_context
 from server.crud.assignments import master_path
 from server.jobs import lease as leases
+from server.jobs.priority import lower_priority
 from server.models import Assignment, Submission, Upload
 
 log = logging.getLogger("gradelab.worker")
@@ -49,7 +50,7 @@ def run_job(ctx: WorkerContext, job_id: int) -> str:
     if lease is None:
         return "skipped"
     with submission_context(lease.submission_id):
-        _lower_priority(settings.worker_nice)
+        lower_priority(settings.worker_nice)
         log.info("grading started", extra={"job_id": job_id, "attempt": lease.attempt})
         heartbeat = Heartbeat(ctx.database, lease, settings.job_lease_s)
         heartbeat.start()
@@ -138,15 +139,3 @@ class Heartbeat:
                     return
             except Exception:  # a database hiccup: the next beat tries again
                 log.exception("lease renewal failed", extra={"job_id": self._lease.job_id})
-
-
-def _lower_priority(nice: int) -> None:
-    """Renice this thread (Linux: per thread, inherited by the grading processes it starts),
-    so grading never starves the API's request handling."""
-    try:
-        tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        if current < nice:
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
-    except (AttributeError, OSError):
-        pass

@@ -41,7 +41,8 @@ class CheckPublic(BaseModel):
     status: Literal["passed", "failed"]
     visibility: str
     outcome: str = Field(description="passed, wrong, not_implemented, timeout ...; only passed/failed "
-                                     "for checks whose details are hidden from you")
+                                     "(or not_implemented) for checks whose details are hidden from you")
+    label: str = Field("", description="The outcome as a person reads it ('not implemented').")
     output: str | None = Field(None, description="The check's message; null where it is hidden from you.")
     details: dict[str, Any] | None = None
 
@@ -52,8 +53,12 @@ class ManualItemPublic(BaseModel):
     notebook: str
     max_score: float
     answer: str | None
-    score: float | None = Field(None, description="Points given by an instructor; null until graded.")
+    score: float | None = Field(None, description="Points that count; null until graded.")
     comment: str = ""
+    state: str = Field("ungraded", description="graded, carried (same text graded on another submission of "
+                                               "yours), changed (graded before, text changed since: to grade "
+                                               "again), ungraded, or blank (nothing written: 0, nothing to grade)")
+    graded_on: str | None = Field(None, description="The submission the grade was given on.")
 
 
 class ScorePublic(BaseModel):
@@ -66,6 +71,8 @@ class ScorePublic(BaseModel):
     late_days: int
     late_penalty: float = Field(description="Fraction of the total taken off for lateness.")
     final: float = Field(description="The total after the late penalty.")
+    ungraded: int = Field(0, description="Free-text answers not graded yet (they count 0 until graded).")
+    ungraded_points: float = Field(0.0, description="The points those answers are worth.")
 
 
 class SubmissionSummary(BaseModel):
@@ -77,6 +84,9 @@ class SubmissionSummary(BaseModel):
     submitted_at: datetime
     status_url: str
     score: ScorePublic | None = None
+    counts: bool | None = Field(None, description="Whether this is the submission that counts for its student "
+                                                  "(the assignment's score policy); null while none is graded.")
+    to_grade: int = Field(0, description="Free-text answers of this submission waiting for a person.")
 
 
 class SubmissionPublic(SubmissionSummary):
@@ -89,6 +99,23 @@ class SubmissionPublic(SubmissionSummary):
     checks: list[CheckPublic] = []
     manual_items: list[ManualItemPublic] = []
     result_count: int = Field(0, description="Results so far: more than one after a regrade.")
+    score_policy: str = Field("best", description="Which submission counts: best or latest.")
+    counted_id: str | None = Field(None, description="The submission that counts for this student and assignment.")
+    page_url: str = Field("", description="The submission's web page.")
+
+
+class SubmissionStatus(BaseModel):
+    """The compact view for polling: what changes while a submission is graded."""
+
+    id: str
+    status: str
+    done: int = Field(0, description="Checks finished so far.")
+    total: int | None = Field(None, description="Checks in the run; null until the run has planned them.")
+    score: float | None = Field(None, description="Final score once graded.")
+    max_score: float | None = None
+    ungraded: int = Field(0, description="Free-text answers still to be graded by a person.")
+    graded_at: datetime | None = Field(None, description="When the current result was stored.")
+    page_url: str
 
 
 class SubmissionsPublic(BaseModel):

@@ -54,3 +54,16 @@ def test_missing_pieces_are_told_apart(tmp_path):
         assert info.value.kind == kind, (module, str(info.value))
     with pytest.raises(LoadFailure, match=r"sys.exit\(3\)"):
         impl.module("quits")
+
+
+def test_a_notebook_cell_is_named_by_its_place_among_all_cells(tmp_path):
+    """A traceback names the cell a reader counts to (markdown cells too), not the n-th code cell."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Part I"},
+             {"cell_type": "markdown", "metadata": {}, "source": "Some words"},
+             {"cell_type": "code", "metadata": {}, "source": "def f():\n    raise NotImplementedError\n",
+              "outputs": [], "execution_count": None}]
+    (tmp_path / "Nb.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}))
+    with pytest.raises(NotImplementedError) as info:
+        Implementation(tmp_path, "pkg").notebook("Nb").get("f")()
+    assert info.traceback[-1].frame.code.raw.co_filename == "Nb.ipynb, cell 3"

@@ -1,10 +1,10 @@
-"""What a viewer sees of a real toy result, before and after the due date."""
+"""What a viewer sees of a real toy result, before and after the due date (typed results)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.feedback import checks_for_viewer, manual_items
+from server.feedback import result_for_viewer
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -14,34 +14,43 @@ def broken(toy_results):
     return toy_results["wrong_relu"].to_strict_json()
 
 
-def by_id(checks):
-    return {check["id"]: check for check in checks}
+def by_id(viewed):
+    return {check.id: check for check in viewed.result.tests}
 
 
 def test_before_the_due_date_a_student_sees_hidden_checks_as_points_only(broken):
-    checks = by_id(checks_for_viewer(broken, role="student", due_at=NOW + timedelta(days=1), now=NOW))
+    viewed = result_for_viewer(broken, role="student", due_at=NOW + timedelta(days=1), now=NOW)
+    checks = by_id(viewed)
     hidden = checks["affine_hidden"]
-    assert hidden["visibility"] == "after_due_date"
-    assert (hidden["status"], hidden["score"], hidden["max_score"]) == ("passed", 1.0, 1.0)
-    assert hidden["output"] is None and hidden["details"] is None and hidden["outcome"] == "passed"
+    assert hidden.visibility == "after_due_date" and "affine_hidden" in viewed.concealed
+    assert (hidden.outcome, hidden.score, hidden.max_score) == ("passed", 1.0, 1.0)
+    assert hidden.message == "" and hidden.details == {} and hidden.student_output == ""
     relu = checks["relu"]  # a visible check: in full
-    assert relu["outcome"] == "wrong" and "out differs" in relu["output"]
-    assert relu["details"]["series"]["relu"]["values"]
-    assert "toy_q1" not in checks  # manual items are listed apart
+    assert relu.outcome == "wrong" and "out differs" in relu.message and "relu" not in viewed.concealed
+    assert relu.details["series"]["relu"]["values"]
+    assert checks["toy_q1"].manual  # the free-text answer, apart from the checks
+    assert [a.answer for a in viewed.result.manual_answers] == ["Rayleigh scattering."]
 
 
-def test_a_hidden_check_that_failed_shows_failed_and_nothing_more(toy_results):
+def test_a_hidden_case_of_an_unimplemented_function_says_so_and_nothing_more(toy_results):
     data = toy_results["stub_ops"].to_strict_json()
-    hidden = by_id(checks_for_viewer(data, role="ci", due_at=None, now=NOW))["affine_hidden"]
-    assert (hidden["status"], hidden["outcome"], hidden["score"], hidden["output"]) == ("failed", "failed", 0.0, None)
+    hidden = by_id(result_for_viewer(data, role="ci", due_at=None, now=NOW))["affine_hidden"]
+    assert (hidden.outcome, hidden.score) == ("not_implemented", 0.0)
+    assert hidden.message == "toy/ops.py, line 2, in affine still raises NotImplementedError"
+    assert "Traceback" not in hidden.message and hidden.details == {}
+
+
+def test_a_hidden_case_that_failed_shows_failed_and_nothing_more(toy_results):
+    data = toy_results["wrong_relu"].to_strict_json()
+    for test in data["tests"]:  # the hidden case failing on a wrong result, as a wrong affine would
+        if test["extra_data"]["id"] == "affine_hidden":
+            test["score"], test["status"], test["extra_data"]["outcome"] = 0.0, "failed", "wrong"
+            test["output"] = "On a hidden case (x (5, 4)): out differs"
+    hidden = by_id(result_for_viewer(data, role="student", due_at=None, now=NOW))["affine_hidden"]
+    assert (hidden.outcome, hidden.score, hidden.message) == ("failed", 0.0, "")
 
 
 def test_after_the_due_date_and_for_instructors_hidden_checks_are_shown_in_full(broken):
     for role, due in (("student", NOW - timedelta(seconds=1)), ("instructor", NOW + timedelta(days=3))):
-        hidden = by_id(checks_for_viewer(broken, role=role, due_at=due, now=NOW))["affine_hidden"]
-        assert hidden["output"] == "Passed." and hidden["details"] == {}
-
-
-def test_manual_items_carry_the_answer_and_their_points(broken):
-    assert manual_items(broken) == [{"id": "toy_q1", "name": "Question 1", "notebook": "Toy", "max_score": 2.0,
-                                     "answer": "Rayleigh scattering."}]
+        viewed = result_for_viewer(broken, role=role, due_at=due, now=NOW)
+        assert by_id(viewed)["affine_hidden"].message == "Passed." and not viewed.concealed

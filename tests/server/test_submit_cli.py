@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 import pytest
 from click.testing import CliRunner
 
-from server.submit_cli import EXIT_BELOW_MIN, EXIT_ERROR, EXIT_FAILED, submit_command
+from gradelab_client.submit import EXIT_BELOW_MIN, EXIT_ERROR, EXIT_FAILED, submit_command
 from tests.server.conftest import LiveServer
 from tests.server.factories import finish_queued_jobs, toy_zip
 
@@ -40,13 +41,31 @@ def run(server, token, *args):
 def test_waiting_for_a_full_score(grading_server, users, zips):
     code, output = run(grading_server, users["alice"], str(zips["reference"]), "--wait", "--min-score", "5")
     assert code == 0, output
-    assert "affine: forward" in output and "Final score: 5 / 7 (manual items: 0 / 2 so far)" in output
+    lines = output.splitlines()
+    assert [line for line in lines if line.startswith("[")][-1].startswith("[4/4] passed")  # every check shown
+    assert "Toy: 5 / 5" in lines and "passed 4 of 4 checks" in output
+    # One set of totals: the checks, the answers still to grade, and the final score.
+    assert "Checks: 5 / 5" in lines and "Final score: 5 / 7" in lines
+    assert ("Free-text answers: 0 / 2 so far; 1 answer(s) (2 points) not graded yet, counted 0 until graded"
+            in lines)
+    page = next(line for line in lines if line.startswith("This submission counts. Page: "))
+    assert re.fullmatch(r"This submission counts\. Page: http://127\.0\.0\.1:\d+/submissions/\w+", page)
+    assert "/api/v1/" not in page  # the page a browser opens, not the API's address
+
+
+def test_the_minimum_score_can_be_a_percentage(grading_server, users, zips):
+    code, output = run(grading_server, users["alice"], str(zips["reference"]), "--min-score", "80%")
+    assert code == EXIT_BELOW_MIN and "Below the required 80%: 71.4%." in output
+    code, output = run(grading_server, users["alice"], str(zips["reference"]), "--min-score", "70%")
+    assert code == 0, output
+    code, output = run(grading_server, users["alice"], str(zips["reference"]), "--min-score", "lots")
+    assert code == 2 and "neither points (50) nor a percentage (50%)" in output  # click's usage error
 
 
 def test_below_the_minimum_score_fails_the_job(grading_server, users, zips):
     code, output = run(grading_server, users["alice"], str(zips["broken"]), "--min-score", "4.5")
     assert code == EXIT_BELOW_MIN, output
-    assert "relu" in output and "wrong" in output and "Below the required 4.5" in output
+    assert "relu" in output and "wrong" in output and "Below the required 4.5 points: 4 points." in output
 
 
 def test_ci_submits_for_a_student_without_waiting(grading_server, users, zips):

@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 
+from server.api.conditional import NOT_MODIFIED, not_modified
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
-from server.api.views import submission_public, submission_summaries
+from server.api.views import (
+    look_at,
+    page_url,
+    submission_public,
+    submission_report_text,
+    submission_status,
+    submission_summaries,
+    view_version,
+)
 from server.crud import submissions as crud
+from server.crud.manual_grades import set_manual_grade
+from server.gradebook import counted_ids
 from server.models import Upload
 from server.schemas.submissions import (
     ManualGradePublic,
@@ -20,6 +32,7 @@ from server.schemas.submissions import (
     SubmissionAccepted,
     SubmissionPublic,
     SubmissionsPublic,
+    SubmissionStatus,
 )
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
@@ -66,14 +79,37 @@ def list_submissions(user: CurrentUser, session: SessionDep,
     """Your submissions (students, CI), or everyone's with filters (instructors), newest first."""
     rows, count = crud.list_submissions(session, user, assignment_id=assignment, student=student,
                                         status=status, limit=limit, offset=offset)
-    return SubmissionsPublic(data=submission_summaries(session, rows), count=count)
+    return SubmissionsPublic(data=submission_summaries(session, rows, counted_ids(session, rows)), count=count)
 
 
-@router.get("/{submission_id}", response_model=SubmissionPublic)
-def read_submission(submission_id: str, user: CurrentUser, session: SessionDep) -> SubmissionPublic:
+@router.get("/{submission_id}", response_model=SubmissionPublic, responses=NOT_MODIFIED)
+def read_submission(submission_id: str, request: Request, response: Response, user: CurrentUser,
+                    session: SessionDep) -> SubmissionPublic | Response:
     """Status (queued, running, done, failed), progress, score with the late penalty, and
-    the checks as you may see them."""
-    return submission_public(session, crud.get_submission(session, submission_id, user), user)
+    the checks as you may see them. Send the ETag back in If-None-Match: 304 when unchanged."""
+    submission = crud.get_submission(session, submission_id, user)
+    unchanged = not_modified(request, response, view_version(session, submission, user))
+    return unchanged or submission_public(session, submission, user)
+
+
+@router.get("/{submission_id}/status", response_model=SubmissionStatus, responses=NOT_MODIFIED)
+def read_status(submission_id: str, request: Request, response: Response, user: CurrentUser,
+                session: SessionDep) -> SubmissionStatus | Response:
+    """The compact view for polling: status, checks done of how many, the final score once
+    graded. Send the ETag back in If-None-Match: 304 when nothing changed."""
+    submission = crud.get_submission(session, submission_id, user)
+    unchanged = not_modified(request, response, view_version(session, submission, user))
+    return unchanged or submission_status(session, submission)
+
+
+@router.get("/{submission_id}/report.txt", response_class=PlainTextResponse)
+def read_report(submission_id: str, request: Request, user: CurrentUser, session: SessionDep,
+                width: Annotated[int, Query(ge=40, le=400)] = 100) -> PlainTextResponse:
+    """The results as a terminal table (what `gradelab submit` prints): checks grouped by
+    notebook, the training checks' figures against their thresholds, the totals, the page."""
+    submission = crud.get_submission(session, submission_id, user)
+    page = str(request.base_url).rstrip("/") + page_url(submission.id)
+    return PlainTextResponse(submission_report_text(look_at(session, submission, user), width=width, page=page))
 
 
 @router.get("/{submission_id}/file")
@@ -112,9 +148,10 @@ def grade_manually(submission_id: str, item_id: str, body: ManualGradeUpdate, us
                    session: SessionDep) -> ManualGradePublic:
     """Points and a comment for a free-text answer; they are added to the total."""
     submission = crud.get_submission(session, submission_id, user)
-    grade, item = crud.set_manual_grade(session, submission, item_id, score=body.score, comment=body.comment,
-                                        grader=user)
+    result = crud.graded_results(crud.current_results(session, [submission.id])).get(submission.id)
+    grade, answer = set_manual_grade(session, submission, result, item_id, score=body.score,
+                                     comment=body.comment, grader=user)
     session.commit()
     return ManualGradePublic(submission_id=submission.id, item_id=item_id, score=grade.score,
-                             max_score=item["max_score"], comment=grade.comment, grader=user.name,
+                             max_score=answer.max_score, comment=grade.comment, grader=user.name,
                              updated_at=grade.updated_at)

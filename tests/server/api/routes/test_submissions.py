@@ -111,7 +111,8 @@ def test_a_graded_submission_shows_score_checks_and_hides_hidden_details(client,
     seen = client.get(body["status_url"], headers=auth(users["alice"])).json()
     assert seen["status"] == "done" and seen["gradable"] and seen["progress"] is None
     assert seen["score"] == {"automatic": 4.0, "automatic_max": 5.0, "manual": 0.0, "manual_max": 2.0,
-                             "total": 4.0, "max_total": 7.0, "late_days": 0, "late_penalty": 0.0, "final": 4.0}
+                             "total": 4.0, "max_total": 7.0, "late_days": 0, "late_penalty": 0.0, "final": 4.0,
+                             "ungraded": 1, "ungraded_points": 2.0}  # the answer waits: 0 until graded
     checks = {c["id"]: c for c in seen["checks"]}
     assert checks["relu"]["outcome"] == "wrong" and "out differs" in checks["relu"]["output"]
     assert checks["affine_hidden"]["output"] is None and checks["affine_hidden"]["details"] is None
@@ -140,7 +141,7 @@ def test_manual_points_are_added_to_the_total(client, users, database, toy_resul
     finish_queued_jobs(database, toy_results["reference"])
     assert client.put(url, json={"score": 1.5}, headers=auth(users["alice"])).status_code == 403
     too_many = client.put(url, json={"score": 3}, headers=auth(users["prof"]))
-    assert too_many.status_code == 422 and "at most 2 points" in too_many.json()["detail"]
+    assert too_many.status_code == 422 and "is worth 0 to 2 points" in too_many.json()["detail"]
     unknown = client.put(body["status_url"] + "/manual/relu", json={"score": 1}, headers=auth(users["prof"]))
     assert unknown.status_code == 404 and "toy_q1" in unknown.json()["detail"]
     given = client.put(url, json={"score": 1.5, "comment": "Right idea; say why blue scatters more."},
