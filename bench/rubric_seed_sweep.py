@@ -27,6 +27,7 @@ from results_file import write_section  # bench/results_file.py (scripts run fro
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "solutions" / "a2" / "grading"), str(ROOT)]
 
+from grader.plugin.rubric import load_rubric  # noqa: E402
 from grader.student_side.loader import LoadFailure  # noqa: E402
 from tests.grader.a2_submissions import MUTANTS, VARIANTS, Mutant, in_process, item_failure  # noqa: E402
 
@@ -43,17 +44,25 @@ def sweepable_items():
                 yield marks[0].args[0], check
 
 
-def sweep(submission: Mutant | None, items, reference, seeds, workdir: Path):
-    """-> (wrong verdicts, first example) for one submission; None if it cannot load here."""
+def sweep(submission: Mutant | None, items, rubric, reference, seeds, workdir: Path):
+    """-> (wrong verdicts, first example) for one submission; None if it cannot load here.
+
+    An item that counts_with others (a notebook case) fails, as in a grading, when it fails
+    itself or when one of those does ("withheld")."""
     student = in_process(workdir, submission)
     loses = submission.loses if submission else frozenset()
     wrong, example = 0, ""
     for seed in seeds:
+        messages = {}
         for item, check in items:
             try:
-                message = item_failure(check, student, reference, item, seed)
+                messages[item] = item_failure(check, student, reference, item, seed)
             except LoadFailure:
                 return None  # e.g. the variant that refuses to import where it can see the solutions
+        for item, message in messages.items():
+            withheld = [other for other in rubric[item].counts_with if messages.get(other) is not None]
+            if message is None and withheld:
+                message = f"withheld ({', '.join(withheld)} failed)"
             if (message is not None) != (item in loses):
                 wrong += 1
                 example = example or f"{item}, seed {seed}: {message or 'passed, should fail'}"[:160]
@@ -67,6 +76,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the table into bench/RESULTS.md")
     args = parser.parse_args()
     items = sorted(sweepable_items(), key=lambda pair: pair[0])
+    rubric = load_rubric(ROOT / "solutions" / "a2" / "grading" / "rubric.toml")
     seeds = range(args.first, args.first + args.seeds)
     rows, started = [], time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
@@ -76,7 +86,7 @@ def main() -> None:
             (f"{kind}: {m.name}", m) for kind, group in (("mutant", MUTANTS), ("variant", VARIANTS)) for m in group
             if all(edit.path.startswith("cs231n/") for edit in m.edits)]
         for index, (label, submission) in enumerate(submissions):
-            outcome = sweep(submission, items, reference, seeds, Path(scratch) / f"s{index}")
+            outcome = sweep(submission, items, rubric, reference, seeds, Path(scratch) / f"s{index}")
             row = f"| {label} | " + ("not importable in process | |" if outcome is None else
                                      f"{outcome[0]} | {outcome[1]} |")
             print(row, flush=True)
@@ -88,7 +98,8 @@ def main() -> None:
         f"{len(items)} items that need no data ({', '.join(item for item, _ in items)}), run in process on "
         f"seeds {seeds.start}..{seeds.stop - 1} for each submission: {len(items) * len(seeds)} verdicts per "
         "row. A wrong verdict is a mutant passing one of its items or anything failing an item it should "
-        "pass. Mutants of the notebooks are left out: these items drive the package only.",
+        "pass; a notebook case fails with the hidden cases it counts with, as in a grading. Mutants of the "
+        "notebooks are left out: these items drive the package only.",
         "",
         f"{datetime.date.today()}, {platform.machine()}, Python {platform.python_version()}; "
         f"{minutes:.1f} min in all",
