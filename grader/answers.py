@@ -33,10 +33,26 @@ def _text(cell: dict) -> str:
 
 def extract_answers(notebook: Path, ids_in_order: list[str]) -> dict[str, str | None]:
     """id -> the answer text (None when the notebook or the cell is missing)."""
-    found: dict[str, str | None] = dict.fromkeys(ids_in_order)
     try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
+        text = notebook.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return dict.fromkeys(ids_in_order)
+    return answers_in_notebook(text, ids_in_order)
+
+
+def answers_in_notebook(text: str, ids_in_order: list[str]) -> dict[str, str | None]:
+    """:func:`extract_answers` for a notebook's JSON text already in memory."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return dict.fromkeys(ids_in_order)
+    return answers_in_cells(cells, ids_in_order)
+
+
+def answers_in_cells(cells: list, ids_in_order: list[str]) -> dict[str, str | None]:
+    """:func:`extract_answers` for a notebook's ``cells`` (its JSON list) already parsed."""
+    found: dict[str, str | None] = dict.fromkeys(ids_in_order)
+    if not isinstance(cells, list):
         return found
     markdown = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "markdown"]
     tagged = False

@@ -67,43 +67,58 @@ def _common_root(names: list[str], assignment: Assignment) -> str:
     return next(iter(prefixes)) + "/" if len(prefixes) == 1 else ""
 
 
-def read_zip(path: Path, assignment: Assignment, *, max_members: int, max_bytes: int) -> SubmissionFiles:
+def checked_members(archive: zipfile.ZipFile, *, max_members: int, max_bytes: int) -> list[zipfile.ZipInfo]:
+    """The members of ``archive`` once each is known safe to read: no absolute or parent
+    path, no link, at most ``max_members`` of them and ``max_bytes`` in all, no bomb.
+    Raises SubmissionInvalid naming the member at fault."""
+    members = archive.infolist()
+    if len(members) > max_members:
+        raise SubmissionInvalid(f"the zip has {len(members)} entries; at most {max_members} are accepted")
+    total = 0
+    for info in members:
+        name = info.filename
+        if name.startswith("/") or "\\" in name or PurePosixPath(name).is_absolute() or \
+                ".." in PurePosixPath(name).parts or (len(name) > 1 and name[1] == ":"):
+            raise SubmissionInvalid(f"the zip entry {name!r} has an absolute or parent path; "
+                                    "zip the assignment folder's contents with relative paths")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise SubmissionInvalid(f"the zip entry {name!r} is a symbolic link; links are not accepted")
+        total += info.file_size
+        if total > max_bytes:
+            raise SubmissionInvalid(f"the zip expands to more than {max_bytes} bytes; "
+                                    "leave data sets and checkpoints out of the submission")
+        if info.file_size > 1 << 20 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise SubmissionInvalid(f"the zip entry {name!r} expands {info.file_size // max(info.compress_size, 1)}x; "
+                                    "this looks like a compression bomb")
+    return members
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SubmissionInvalid(f"{path.name} is not a readable zip file ({exc}); make the zip with "
                                 f"collect_submission (or upload a single .ipynb)") from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > max_members:
-            raise SubmissionInvalid(f"the zip has {len(members)} entries; at most {max_members} are accepted")
-        total = 0
-        for info in members:
-            name = info.filename
-            if name.startswith("/") or "\\" in name or PurePosixPath(name).is_absolute() or \
-                    ".." in PurePosixPath(name).parts or (len(name) > 1 and name[1] == ":"):
-                raise SubmissionInvalid(f"the zip entry {name!r} has an absolute or parent path; "
-                                        "zip the assignment folder's contents with relative paths")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise SubmissionInvalid(f"the zip entry {name!r} is a symbolic link; links are not accepted")
-            total += info.file_size
-            if total > max_bytes:
-                raise SubmissionInvalid(f"the zip expands to more than {max_bytes} bytes; "
-                                        "leave data sets and checkpoints out of the submission")
-            if info.file_size > 1 << 20 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise SubmissionInvalid(f"the zip entry {name!r} expands {info.file_size // max(info.compress_size, 1)}x; "
-                                        "this looks like a compression bomb")
+
+
+def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # CRC errors, encrypted
+        raise SubmissionInvalid(f"the zip entry {name!r} cannot be read ({exc})") from None
+
+
+def read_zip(path: Path, assignment: Assignment, *, max_members: int, max_bytes: int) -> SubmissionFiles:
+    with open_zip(path) as archive:
+        members = checked_members(archive, max_members=max_members, max_bytes=max_bytes)
         names = [m.filename for m in members if not m.is_dir()]
         prefix = _common_root(names, assignment)
         files = {}
         for name in names:
             relative = name[len(prefix):] if prefix and name.startswith(prefix) else name
             if _wanted(relative, assignment):
-                try:
-                    files[relative] = archive.read(name)
-                except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # CRC errors, encrypted
-                    raise SubmissionInvalid(f"the zip entry {name!r} cannot be read ({exc})") from None
+                files[relative] = read_member(archive, name)
     return SubmissionFiles(files)
 
 
@@ -122,8 +137,11 @@ def read_directory(path: Path, assignment: Assignment, *, max_bytes: int) -> Sub
 
 
 def read_submission(path: Path, assignment: Assignment, *, max_members: int = 2000,
-                    max_bytes: int = 200 << 20) -> SubmissionFiles:
-    """The gradable content of ``path``; raises SubmissionInvalid saying what to upload instead."""
+                    max_bytes: int = 200 << 20, validate_notebooks: bool = True) -> SubmissionFiles:
+    """The gradable content of ``path``; raises SubmissionInvalid saying what to upload instead.
+
+    ``validate_notebooks=False`` keeps notebooks nbformat would reject (a reader that
+    only needs their JSON, like the similarity report, saves the schema check)."""
     path = Path(path)
     if not path.exists():
         raise SubmissionInvalid(f"{path} does not exist")
@@ -144,7 +162,8 @@ def read_submission(path: Path, assignment: Assignment, *, max_members: int = 20
             f"nothing of {assignment.id} found in {path.name}: expected the notebooks "
             f"({', '.join(assignment.notebooks)}) at the top level and {assignment.package}/**/*.py"
         )
-    _check_notebooks(submission)
+    if validate_notebooks:
+        _check_notebooks(submission)
     return submission
 
 
