@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("server.cli:worker_command", "Run Celery grading workers (scale-out)."),
     "admin": ("server.cli:admin_group", "Manage users and tokens of the service."),
     "submit": ("gradelab_client.submit:submit_command", "Submit work to a GradeLab server."),
+    "similarity": ("similarity.cli:similarity_command", "Find copied code and answers among submissions."),
     "demo": ("gradelab.demo:demo_command", "What `make run` runs."),
 }
 

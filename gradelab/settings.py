@@ -89,6 +89,15 @@ class Settings(BaseSettings):
                              "cannot be had, so the API stays responsive.")
     default_daily_cap: int | None = Field(None, description="Submissions per student per day; none: no cap.")
     log_level: str = "INFO"
+    # Similarity report (`gradelab similarity`, the instructors' similarity page)
+    similarity_threshold: float = Field(
+        0.4, ge=0.0, le=1.0, description="Share of student-written code two entries have in common at or "
+        "above which a pair is flagged; the page lets an instructor set another.")
+    similarity_workers: int = Field(2, ge=1, description="Processes reading and fingerprinting entries.")
+    similarity_archive_dir: Path | None = Field(
+        None, description="Known solutions per assignment: <dir>/<assignment id>/ holds cloned repositories "
+        "(folders or zips). Default <var_dir>/similarity-archive.")
+    similarity_cache_dir: Path | None = Field(None, description="Fingerprints per entry. Default <var_dir>/similarity-cache.")
     # `gradelab submit` (the light client, gradelab_client) reads GRADELAB_SERVER_URL and
     # GRADELAB_TOKEN itself: it installs without this package.
 
@@ -99,6 +108,10 @@ class Settings(BaseSettings):
             self.var_dir = self.root / "var"
         if self.data_dir is None:
             self.data_dir = self.var_dir / "data"
+        if self.similarity_archive_dir is None:
+            self.similarity_archive_dir = self.var_dir / "similarity-archive"
+        if self.similarity_cache_dir is None:
+            self.similarity_cache_dir = self.var_dir / "similarity-cache"
         return self
 
     @property
