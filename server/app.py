@@ -32,8 +32,9 @@ from server.core.config import Settings, app_settings, get_settings
 from server.core.db import Database
 from server.errors import ServiceError
 from server.jobs.runtime import JobRuntime
+from server.jobs.similarity_runner import SimilarityRunner
 from server.metrics import make_registry
-from server.web import pages
+from server.web import pages, similarity_pages
 from server.web.pages import error_page
 
 #: The pages' own CSS and script.
@@ -45,12 +46,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app_settings(app)
     database = Database.from_settings(settings)
     runtime = JobRuntime(database, settings)
-    app.state.database, app.state.runtime = database, runtime
+    similarity = SimilarityRunner(database, settings)
+    app.state.database, app.state.runtime, app.state.similarity = database, runtime, similarity
     app.state.metrics = make_registry(database, runtime)
     await run_in_threadpool(runtime.start)
+    await run_in_threadpool(similarity.start)
     try:
         yield
     finally:
+        await run_in_threadpool(similarity.stop)
         await run_in_threadpool(runtime.stop)
         database.dispose()
 
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(similarity_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
     _offline_docs(app)
     return app

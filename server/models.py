@@ -11,6 +11,8 @@
               │  ├──< results       one per finished job; the newest is the current one,
               │  │                  the others are the history
               │  └──< manual_grades instructor points and comments for manual items
+    assignments ──< similarity_reports   one per similarity report an instructor asked for:
+                                         its state, progress and the report (similarity/)
 
 Times are timezone-aware UTC (stored naive on SQLite, as timestamptz on PostgreSQL).
 """
@@ -206,3 +208,24 @@ class ManualGrade(Base):
     answer_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     grader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SimilarityReport(Base):
+    """One run of the similarity report of an assignment. Like a job, the row is its
+    truth: the process making it records progress and a heartbeat here, then the report
+    (``similarity.report.Report`` as a dict)."""
+
+    __tablename__ = "similarity_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")   # queued | running | done | failed
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)  # host:pid of the process making it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON, nullable=True))

@@ -18,6 +18,7 @@ from server.core.db import Database
 from server.crud.users import user_for_token
 from server.errors import Forbidden, NotAuthenticated
 from server.jobs.runtime import JobRuntime
+from server.jobs.similarity_runner import SimilarityRunner
 from server.models import User
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -52,6 +53,13 @@ async def get_runtime(request: Request) -> JobRuntime:
 
 
 RuntimeDep = Annotated[JobRuntime, Depends(get_runtime)]
+
+
+async def get_similarity_runner(request: Request) -> SimilarityRunner:
+    return request.app.state.similarity
+
+
+SimilarityDep = Annotated[SimilarityRunner, Depends(get_similarity_runner)]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `gradelab admin token create NAME`.")
 

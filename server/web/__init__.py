@@ -17,6 +17,9 @@ asset (CSS, the small script, the API docs' Swagger UI) is served by GradeLab it
     GET  /assignments/{id}/grading          instructors: the free-text questions, answers to grade per question
     GET  /assignments/{id}/grading/{item}   instructors: one answer at a time (?student=), POST saves, then the next
     GET  /assignments/{id}/gradebook.csv    instructors: the gradebook
+    GET  /assignments/{id}/similarity       instructors: the newest similarity report, ranked pairs
+    POST /assignments/{id}/similarity       instructors: make a new one (server.web.similarity_pages)
+    GET  /assignments/{id}/similarity/{report}/{section}/{rank}   instructors: a pair side by side
 
 Templates extend ``base.html`` (blocks ``head``, ``nav`` for links in the header, ``main``);
 ``_macros.html`` has the shared bits (times, points, outcome labels).
