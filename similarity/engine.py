@@ -46,8 +46,8 @@ log = logging.getLogger("gradelab.similarity")
 
 #: (stage, done, total): stage is "reading" (entries) or "comparing" (pairs).
 Progress = Callable[[str, int, int], None]
-#: Replaces a source by one holding its bytes, just before it is read (the service's
-#: uploads are loaded from the database only when their fingerprints are not cached).
+#: Gives a source what it needs to be read (the service's uploads: their bytes), called
+#: for each source whose fingerprints are not cached, just before it is read.
 Loader = Callable[[Source], Source]
 
 
