@@ -30,7 +30,7 @@ from similarity.fingerprints import (
     template_hashes,
 )
 from similarity.layout import Layout
-from similarity.pairs import SortedHashes, candidates, common_hashes, links, overlap
+from similarity.pairs import Matchable, candidates, common_hashes, links, overlap
 from similarity.report import (
     ARCHIVE,
     EntrySummary,
@@ -44,6 +44,9 @@ from similarity.student_code import TemplateUnits, read_student_work, read_templ
 
 log = logging.getLogger("gradelab.similarity")
 
+#: Candidate pairs measured exactly per pair kept: the winnowed estimate ranks them, and
+#: the pairs it puts first are the ones that matter (bench/similarity_scale.py).
+MEASURED_PER_KEPT = 5
 #: (stage, done, total): stage is "reading" (entries) or "comparing" (pairs).
 Progress = Callable[[str, int, int], None]
 #: Gives a source what it needs to be read (the service's uploads: their bytes), called
@@ -55,7 +58,7 @@ Loader = Callable[[Source], Source]
 class Options:
     threshold: float                       # flag pairs at or above this share
     floor: float = 0.1                     # keep pairs at or above this share in the report
-    max_pairs: int = 500                   # per section, the highest shares first
+    max_pairs: int = 500                   # kept per section, the highest shares first
     workers: int = 2                       # processes reading entries
 
 
@@ -112,7 +115,7 @@ class Fingerprinter:
             code=template_hashes([(stream, "") for stream in self.template.code_streams], CODE),
             answers=template_hashes([(words, answer) for answer, words in self.template.answers.items()], TEXT),
         )
-        key = cache_key(content_digest(setup.template_files), repr(setup.layout))
+        key = cache_key(content_digest(setup.template_files), setup.layout.describe())
         self.cache = FingerprintCache(setup.cache_dir, key) if setup.cache_dir else None
 
     def cached(self, digest: str | None) -> EntryPrint | None:
@@ -254,34 +257,34 @@ def _read_all(fingerprinter: Fingerprinter, sources: list[Source], setup: Setup,
 def _pairs(entries: list[_Entry], section: str, shingling: Shingling, options: Options,
            progress: Progress) -> tuple[list[Pair], int]:
     """The pairs of ``section`` at or above the floor, highest share first (at most
-    max_pairs), and how many more were above the floor."""
+    max_pairs), and how many more there were (measured, or estimated above the floor)."""
     prints = [getattr(e.fingerprints, section) for e in entries]
     is_archive = [e.kind == ARCHIVE for e in entries]
     excluded = common_hashes(prints, [not a for a in is_archive])
-    chosen = candidates(prints, is_archive, options.floor, excluded)
-    index: dict[int, SortedHashes] = {}
+    chosen, qualified = candidates(prints, is_archive, options.floor, excluded, options.max_pairs * MEASURED_PER_KEPT)
+    index: dict[int, Matchable] = {}
 
-    def sorted_of(i: int) -> SortedHashes:
+    def matchable(i: int) -> Matchable:
         if i not in index:
-            index[i] = SortedHashes(prints[i])
+            index[i] = Matchable(prints[i], excluded)
         return index[i]
 
     found = []
     for number, (i, j) in enumerate(chosen, start=1):
         if is_archive[i]:  # a submission is always side a
             i, j = j, i
-        result, in_j, _ = overlap(prints[i], prints[j], sorted_of(i), sorted_of(j), shingling.k, excluded)
+        result = overlap(matchable(i), matchable(j), shingling.k)
         if result.share >= options.floor:
-            found.append((result.share, i, j, result, in_j))
+            found.append((result.share, i, j, result))
         if number % 500 == 0:
             progress(f"comparing {section}", number, len(chosen))
     progress(f"comparing {section}", len(chosen), len(chosen))
     found.sort(key=lambda row: (-row[0], entries[row[1]].name, entries[row[2]].name))
     kept = found[:options.max_pairs]
     pairs = []
-    for share, i, j, result, in_j in kept:
+    for share, i, j, result in kept:
         matches = []
-        for link in links(prints[i], prints[j], sorted_of(j), in_j, shingling.k):
+        for link in links(matchable(i), matchable(j), shingling.k):
             if max(link.matched_a, link.matched_b) < shingling.k:
                 continue
             a_unit, b_unit = prints[i].keys[link.unit_a], prints[j].keys[link.unit_b]
@@ -294,7 +297,7 @@ def _pairs(entries: list[_Entry], section: str, shingling: Shingling, options: O
         matches.sort(key=lambda m: (-m.share, -m.tokens, m.a))
         pairs.append(Pair(a=entries[i].name, b=entries[j].name, b_kind=entries[j].kind, share=round(share, 4),
                           share_a=round(result.share_a, 4), share_b=round(result.share_b, 4), matches=matches))
-    return pairs, len(found) - len(kept)
+    return pairs, max(len(found), qualified) - len(kept)
 
 
 def _ratio(part: int, whole: int) -> float:

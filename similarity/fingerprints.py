@@ -76,10 +76,8 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
 
 def covered(starts: np.ndarray, k: int, size: int) -> np.ndarray:
     """(size,) bool: the tokens that k-grams starting at ``starts`` cover."""
-    edges = np.zeros(size + 1, dtype=np.int32)
-    np.add.at(edges, starts, 1)
-    np.add.at(edges, np.minimum(starts + k, size), -1)
-    return np.cumsum(edges[:-1]) > 0
+    edges = np.bincount(starts, minlength=size + 1) - np.bincount(np.minimum(starts + k, size), minlength=size + 1)
+    return np.cumsum(edges[:size]) > 0
 
 
 @dataclass
@@ -103,8 +101,12 @@ class SectionPrint:
 
     def unit_weights(self) -> np.ndarray:
         """(U,) tokens the student wrote in each unit."""
-        return np.add.reduceat(self.counted.astype(np.int64), self.unit_start[:-1]) \
-            if len(self.counted) else np.zeros(len(self.keys), dtype=np.int64)
+        return self.unit_sums(self.counted)
+
+    def unit_sums(self, tokens: np.ndarray) -> np.ndarray:
+        """(U,) how many of ``tokens`` ((T,) bool) fall in each unit."""
+        totals = np.concatenate([[0], np.cumsum(tokens, dtype=np.int64)])
+        return totals[self.unit_start[1:]] - totals[self.unit_start[:-1]]
 
     def unit_of_tokens(self, tokens: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.unit_start, tokens, side="right") - 1
@@ -148,7 +150,7 @@ def section_print(units: list[StudentUnit], shingling: Shingling, template: np.n
 
 
 def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """(len(values),) bool: which of ``values`` are in ``sorted_set`` (sorted, unique)."""
+    """(len(values),) bool: which of ``values`` are in ``sorted_set`` (sorted)."""
     if len(sorted_set) == 0 or len(values) == 0:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)

@@ -6,6 +6,7 @@ own files (``assignment.toml`` and the rubric's manual items).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -29,6 +30,12 @@ class Layout:
             return path in self.notebooks
         return (parts[0] == self.package and path.endswith(".py") and "__pycache__" not in parts
                 and path not in self.provided)
+
+    def describe(self) -> str:
+        """The same text for the same layout in every process (a set's repr is not)."""
+        return json.dumps({"package": self.package, "notebooks": list(self.notebooks),
+                           "student_files": list(self.student_files), "provided": sorted(self.provided),
+                           "answers": {name: list(ids) for name, ids in sorted(self.answers.items())}})
 
     def marks_root(self, path: str) -> bool:
         """Whether ``path`` is one of the files that tell this assignment's folder (its

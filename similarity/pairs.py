@@ -66,13 +66,16 @@ class Link:
     spans_b: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-class SortedHashes:
-    """A section's k-gram hashes sorted once, for membership tests against other sections."""
+class Matchable:
+    """A section's k-grams that may match (those not common to the class), sorted once
+    per run for membership tests against other sections."""
 
-    def __init__(self, section: SectionPrint):
-        order = np.argsort(section.kgram_hash, kind="stable")
-        self.hashes = section.kgram_hash[order]
-        self.tokens = section.kgram_token[order]
+    def __init__(self, section: SectionPrint, excluded: np.ndarray):
+        self.section = section
+        usable = ~member(section.kgram_hash, excluded)
+        hashes, tokens = section.kgram_hash[usable], section.kgram_token[usable]
+        order = np.argsort(hashes, kind="stable")
+        self.hashes, self.tokens = hashes[order], tokens[order]
 
     def contains(self, values: np.ndarray) -> np.ndarray:
         if len(self.hashes) == 0:
@@ -80,9 +83,13 @@ class SortedHashes:
         at = np.minimum(np.searchsorted(self.hashes, values), len(self.hashes) - 1)
         return self.hashes[at] == values
 
-    def first_token(self, values: np.ndarray) -> np.ndarray:
-        """The first token of a k-gram with each hash of ``values`` (all present)."""
-        return self.tokens[np.searchsorted(self.hashes, values)]
+    def first_unit(self, values: np.ndarray) -> np.ndarray:
+        """For each of ``values``: the unit where a k-gram with that hash first occurs
+        here, or -1 where none does."""
+        units = np.full(len(values), -1, dtype=np.int64)
+        found = self.contains(values)
+        units[found] = self.section.unit_of_tokens(self.tokens[np.searchsorted(self.hashes, values[found])])
+        return units
 
 
 def common_hashes(prints: list[SectionPrint], counted: list[bool]) -> np.ndarray:
@@ -126,53 +133,80 @@ def shared_counts(prints: list[SectionPrint], excluded: np.ndarray) -> np.ndarra
     return counts
 
 
-def candidates(prints: list[SectionPrint], archive: list[bool], floor: float,
-               excluded: np.ndarray) -> list[tuple[int, int]]:
-    """Pairs (i < j) worth comparing exactly: sharing at least half of ``floor`` of the
-    smaller side's fingerprints; two archive entries are never paired."""
+def candidates(prints: list[SectionPrint], archive: list[bool], floor: float, excluded: np.ndarray,
+               limit: int) -> tuple[list[tuple[int, int]], int]:
+    """The pairs (i < j) worth comparing exactly, most alike first, at most ``limit``; and
+    how many qualified in all.
+
+    A pair qualifies when the share of fingerprints it has in common (twice the shared
+    ones over both sides' counts, the winnowed estimate of the share) is at least half of
+    ``floor``. Two archive entries are never paired.
+    """
     counts = shared_counts(prints, excluded)
-    sizes = np.array([max(len(p.fingerprints), 1) for p in prints])
-    smaller = np.minimum(sizes[:, None], sizes[None, :])
-    worth = (counts >= MIN_SHARED) & (counts >= 0.5 * floor * smaller)
+    sizes = np.array([max(len(p.fingerprints), 1) for p in prints], dtype=np.float64)
+    estimate = 2 * counts / (sizes[:, None] + sizes[None, :])
+    worth = (counts >= MIN_SHARED) & (estimate >= 0.5 * floor)
     is_archive = np.asarray(archive, dtype=bool)
     worth &= ~(is_archive[:, None] & is_archive[None, :])
     first, second = np.nonzero(np.triu(worth, 1))
-    return list(zip(first.tolist(), second.tolist(), strict=True))
+    order = np.argsort(-estimate[first, second], kind="stable")[:limit]
+    return list(zip(first[order].tolist(), second[order].tolist(), strict=True)), len(first)
 
 
-def overlap(a: SectionPrint, b: SectionPrint, sorted_a: SortedHashes, sorted_b: SortedHashes,
-            k: int, excluded: np.ndarray) -> tuple[Overlap, np.ndarray, np.ndarray]:
-    """The overlap of ``a`` and ``b``, and the k-grams of each that the other has (bool masks)."""
-    in_b = sorted_b.contains(a.kgram_hash) & ~member(a.kgram_hash, excluded)
-    in_a = sorted_a.contains(b.kgram_hash) & ~member(b.kgram_hash, excluded)
-    covered_a = covered(a.kgram_token[in_b], k, len(a.counted)) & a.counted
-    covered_b = covered(b.kgram_token[in_a], k, len(b.counted)) & b.counted
-    return Overlap(int(covered_a.sum()), int(covered_b.sum()), a.weight, b.weight), in_b, in_a
+def overlap(a: Matchable, b: Matchable, k: int) -> Overlap:
+    """How much of ``a`` and of ``b`` the other one covers."""
+    one, other = a.section, b.section
+    covered_a = covered(one.kgram_token[b.contains(one.kgram_hash)], k, len(one.counted)) & one.counted
+    covered_b = covered(other.kgram_token[a.contains(other.kgram_hash)], k, len(other.counted)) & other.counted
+    return Overlap(int(covered_a.sum()), int(covered_b.sum()), one.weight, other.weight)
 
 
-def links(a: SectionPrint, b: SectionPrint, sorted_b: SortedHashes, in_b: np.ndarray, k: int) -> list[Link]:
-    """The units of ``a`` and ``b`` that match one another, each pair with its spans.
+def links(a: Matchable, b: Matchable, k: int) -> list[Link]:
+    """The units of ``a`` and ``b`` that match one another, each pair with the share and
+    the spans of each that the other has.
 
-    ``in_b``: which k-grams of ``a`` occur in ``b`` (from :func:`overlap`). Each such
-    k-gram links its unit in ``a`` to the unit of ``b`` where the same k-gram first occurs.
+    A k-gram found on the other side belongs to the unit where it first occurs there; each
+    unit is paired with the unit most of its matching k-grams belong to, and each side of
+    a pair counts only the k-grams it shares with the other unit.
     """
-    matched = np.flatnonzero(in_b)
-    if len(matched) == 0:
+    one, other = a.section, b.section
+    partner_b = b.first_unit(one.kgram_hash)     # (M_a,) unit of b, or -1
+    partner_a = a.first_unit(other.kgram_hash)   # (M_b,)
+    unit_a = one.unit_of_tokens(one.kgram_token)
+    unit_b = other.unit_of_tokens(other.kgram_token)
+    found = partner_b >= 0
+    if not found.any():
         return []
-    unit_a = a.unit_of_tokens(a.kgram_token[matched])
-    unit_b = b.unit_of_tokens(sorted_b.first_token(a.kgram_hash[matched]))
-    weights_a, weights_b = a.unit_weights(), b.unit_weights()
-    found = []
-    for ua, ub in _best_partners(unit_a, unit_b):
-        hashes_a, tokens_a = _unit_kgrams(a, ua)
-        hashes_b, tokens_b = _unit_kgrams(b, ub)
-        both_a = np.isin(hashes_a, hashes_b)
-        both_b = np.isin(hashes_b, hashes_a)
-        mask_a = _unit_cover(a, ua, tokens_a[both_a], k)
-        mask_b = _unit_cover(b, ub, tokens_b[both_b], k)
-        found.append(Link(ua, ub, int(mask_a.sum()), int(mask_b.sum()), int(weights_a[ua]), int(weights_b[ub]),
-                          _spans(a, ua, mask_a), _spans(b, ub, mask_b)))
-    return found
+    chosen = _best_partners(unit_a[found], partner_b[found])
+    side_a = _link_cover(one, unit_a, partner_b, [(ua, ub) for ua, ub in chosen], k)
+    side_b = _link_cover(other, unit_b, partner_a, [(ub, ua) for ua, ub in chosen], k)
+    weights_a, weights_b = one.unit_weights(), other.unit_weights()
+    return [Link(ua, ub, int(mask_a.sum()), int(mask_b.sum()), int(weights_a[ua]), int(weights_b[ub]),
+                 _spans(one, ua, mask_a), _spans(other, ub, mask_b))
+            for (ua, ub), mask_a, mask_b in zip(chosen, side_a, side_b, strict=True)]
+
+
+def _link_cover(section: SectionPrint, own_unit: np.ndarray, partner: np.ndarray, wanted: list[tuple[int, int]],
+                k: int) -> list[np.ndarray]:
+    """For each (unit, partner unit) in ``wanted``: (tokens of the unit,) bool, its student
+    tokens covered by its k-grams whose partner is that unit. A unit in several pairs is
+    done in several rounds; each round is one pass over the section."""
+    out: list[np.ndarray | None] = [None] * len(wanted)
+    remaining = list(range(len(wanted)))
+    while remaining:
+        this_round, later, seen = [], [], set()
+        for index in remaining:
+            (later if wanted[index][0] in seen else this_round).append(index)
+            seen.add(wanted[index][0])
+        keys = np.array(sorted(wanted[i][0] * (1 << 32) + wanted[i][1] for i in this_round), dtype=np.int64)
+        codes = own_unit * (1 << 32) + partner
+        selected = (partner >= 0) & member(codes, keys)
+        mask = covered(section.kgram_token[selected], k, len(section.counted)) & section.counted
+        for index in this_round:
+            unit = wanted[index][0]
+            out[index] = mask[int(section.unit_start[unit]):int(section.unit_start[unit + 1])]
+        remaining = later
+    return out
 
 
 def _best_partners(unit_a: np.ndarray, unit_b: np.ndarray) -> list[tuple[int, int]]:
@@ -190,27 +224,15 @@ def _best_partners(unit_a: np.ndarray, unit_b: np.ndarray) -> list[tuple[int, in
     return sorted(chosen)
 
 
-def _unit_kgrams(section: SectionPrint, unit: int) -> tuple[np.ndarray, np.ndarray]:
-    start, end = section.unit_start[unit], section.unit_start[unit + 1]
-    inside = (section.kgram_token >= start) & (section.kgram_token < end)
-    return section.kgram_hash[inside], section.kgram_token[inside]
-
-
-def _unit_cover(section: SectionPrint, unit: int, starts: np.ndarray, k: int) -> np.ndarray:
-    """(tokens of the unit,) bool: its student tokens the k-grams at ``starts`` cover."""
-    start, end = int(section.unit_start[unit]), int(section.unit_start[unit + 1])
-    return covered(starts - start, k, end - start) & section.counted[start:end]
-
-
 def _spans(section: SectionPrint, unit: int, mask: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Runs of covered tokens as (line0, col0, line1, col1) in the unit's source."""
-    start = int(section.unit_start[unit])
+    """Runs of ``mask``'s tokens ((tokens of the unit,) bool) as (line0, col0, line1, col1)
+    in the unit's source."""
     hits = np.flatnonzero(mask)
     if len(hits) == 0:
         return []
     breaks = np.flatnonzero(np.diff(hits) > 1)
-    firsts = np.r_[hits[0], hits[breaks + 1]]
-    lasts = np.r_[hits[breaks], hits[-1]]
-    places = section.places
-    return [(int(places[start + f][0]), int(places[start + f][1]), int(places[start + last][2]),
-             int(places[start + last][3])) for f, last in zip(firsts, lasts, strict=True)]
+    firsts = np.concatenate([hits[:1], hits[breaks + 1]])
+    lasts = np.concatenate([hits[breaks], hits[-1:]])
+    places = section.places[int(section.unit_start[unit]):]
+    return [(int(places[f][0]), int(places[f][1]), int(places[last][2]), int(places[last][3]))
+            for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True)]

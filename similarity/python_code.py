@@ -21,18 +21,69 @@ from __future__ import annotations
 
 import ast
 import builtins
-import io
 import keyword
 import re
 import tokenize
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-#: Tokens tokenize gives that carry nothing once the text is normalised.
-_DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
-            tokenize.ENDMARKER}
 NEWLINE = "\n"
 MODULE_UNIT = "<module>"
+
+
+# A scanner for what normalisation needs of tokenize (names, numbers, strings, operators,
+# logical line ends, places), several times faster than tokenize: one regular expression
+# over the whole text instead of Python code per token. Strings take their prefixes and
+# may span lines; comments, blank lines and continuations are skipped.
+_SCAN = re.compile("|".join([
+    r"(?P<space>[ \t\f]+)",
+    r"(?P<comment>\#[^\r\n]*)",
+    r"(?P<continuation>\\\r?\n)",
+    r"(?P<newline>\r?\n|\r)",
+    r"(?P<string>(?:[rRbBuUfF]{1,2})?(?:'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
+    r"|'(?:[^'\\\r\n]|\\[\s\S])*'"
+    r'|"(?:[^"\\\r\n]|\\[\s\S])*"))',
+    f"(?P<number>{tokenize.Number})(?![\\w.])",
+    r"(?P<name>\w+)",
+    f"(?P<op>{tokenize.Special})",
+    r"(?P<error>.)",
+]))
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+
+
+def scan(text: str) -> list[tuple[str, str, tuple[int, int, int, int]]]:
+    """(kind, text, (line0, col0, line1, col1)) of each token that carries meaning; kind is
+    name, number, string, op, newline (a logical line's end) or error."""
+    out: list[tuple[str, str, tuple[int, int, int, int]]] = []
+    line, line_start, depth, pending = 0, 0, 0, False
+    for match in _SCAN.finditer(text):
+        kind, value, start = match.lastgroup, match.group(), match.start()
+        if kind == "space" or kind == "comment":
+            continue
+        col = start - line_start
+        if kind == "newline" or kind == "continuation":
+            if kind == "newline" and depth == 0 and pending:
+                out.append(("newline", "\n", (line, col, line, col + 1)))
+                pending = False
+            line, line_start = line + 1, match.end()
+            continue
+        if kind == "op":
+            if value in _OPEN:
+                depth += 1
+            elif value in _CLOSE:
+                depth = max(0, depth - 1)
+        breaks = value.count("\n") if kind == "string" else 0
+        if breaks:
+            end_line, end_col = line + breaks, match.end() - (start + value.rindex("\n") + 1)
+            out.append((kind, value, (line, col, end_line, end_col)))
+            line, line_start = end_line, start + value.rindex("\n") + 1
+        else:
+            out.append((kind, value, (line, col, line, col + len(value))))
+        pending = True
+    if pending:
+        out.append(("newline", "", (line, len(text) - line_start, line, len(text) - line_start)))
+    return out
 
 
 class UnreadableSource(Exception):
@@ -142,38 +193,33 @@ def _number(text: str) -> str:
 
 def normalised_tokens(text: str, bindings: Bindings, skip_lines: set[int]) -> list[tuple[str, tuple[int, int, int, int]]]:
     """(normalised token, (line0, col0, line1, col1)) for ``text``, leaving out tokens that
-    start on ``skip_lines`` (docstrings). Raises UnreadableSource when tokenize fails."""
+    start on ``skip_lines`` (docstrings)."""
     out: list[tuple[str, tuple[int, int, int, int]]] = []
-    previous = ""           # the previous significant raw token
+    previous = ""           # the previous token's text
     depth = 0               # bracket depth
     signature_depth = None  # the depth of a def's parameter list while inside it
     expect_signature = False
-    try:
-        raw = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise UnreadableSource(f"cannot be tokenised: {exc}") from None
-    for index, token in enumerate(raw):
-        kind, string = token.type, token.string
-        if kind in _DROPPED or token.start[0] - 1 in skip_lines:
+    tokens = scan(text)
+    for index, (kind, string, place) in enumerate(tokens):
+        if place[0] in skip_lines:
             continue
-        place = (token.start[0] - 1, token.start[1], token.end[0] - 1, token.end[1])
-        if kind == tokenize.NEWLINE or string == ";":
+        if kind == "newline" or string == ";":
             # After a block's colon a line break is layout: `if x: y` is `if x:` then `y`.
             if out and out[-1][0] not in (NEWLINE, ":"):
                 out.append((NEWLINE, place))
             previous = NEWLINE
             continue
-        if kind == tokenize.OP:
-            if string in "([{":
+        if kind == "op":
+            if string in _OPEN:
                 depth += 1
                 if expect_signature and string == "(":
                     signature_depth, expect_signature = depth, False
-            elif string in ")]}":
+            elif string in _CLOSE:
                 if signature_depth == depth:
                     signature_depth = None
                 depth -= 1
             normal = string
-        elif kind == tokenize.NAME:
+        elif kind == "name":
             if string in ("def", "class"):
                 expect_signature = string == "def"
                 normal = string
@@ -183,30 +229,19 @@ def normalised_tokens(text: str, bindings: Bindings, skip_lines: set[int]) -> li
                 normal = "V" if string in bindings.attributes else string
             elif string in bindings.imports:
                 normal = bindings.imports[string]
-            elif _is_keyword_argument(raw, index, depth, signature_depth):
-                normal = string
+            elif depth and signature_depth is None and index + 1 < len(tokens) and tokens[index + 1][1] == "=":
+                normal = string  # a keyword argument of a call: the API's name
             else:
                 normal = "V" if string in bindings.bound else string
-        elif kind == tokenize.STRING:
+        elif kind == "string":
             normal = "S"
-        elif kind == tokenize.NUMBER:
+        elif kind == "number":
             normal = _number(string)
         else:
             normal = string
         out.append((normal, place))
         previous = string
     return out
-
-
-def _is_keyword_argument(raw: list[tokenize.TokenInfo], index: int, depth: int, signature_depth: int | None) -> bool:
-    """A name followed by ``=`` inside a call's brackets (not a def's parameter list)."""
-    if depth == 0 or signature_depth is not None:
-        return False
-    for following in raw[index + 1:index + 3]:
-        if following.type in _DROPPED:
-            continue
-        return following.type == tokenize.OP and following.string == "="
-    return False
 
 
 def split_units(text: str, tree: ast.Module, bindings: Bindings, strings: set[int], *,
@@ -243,16 +278,11 @@ def guess_bindings(text: str) -> Bindings:
 
 
 def string_statement_lines(text: str) -> set[int]:
-    """0-based lines of statements that are only a string, found with tokenize alone."""
+    """0-based lines of statements that are only a string, found without a parse."""
     lines: set[int] = set()
-    try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-                  if t.type not in (tokenize.COMMENT, tokenize.NL)]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return lines
-    starts = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)
+    tokens = scan(text)
     for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
-        if token.type == tokenize.STRING and (before is None or before.type in starts) \
-                and (after is None or after.type in (tokenize.NEWLINE, tokenize.ENDMARKER)):
-            lines.update(range(token.start[0] - 1, token.end[0]))
+        if token[0] == "string" and (before is None or before[0] == "newline" or before[1] == ":") \
+                and (after is None or after[0] == "newline"):
+            lines.update(range(token[2][0], token[2][2] + 1))
     return lines

@@ -68,3 +68,18 @@ def test_worker_processes_give_the_same_report(report_of, tmp_path):
               ("dan", VECTORISED_LAYERS))]
     one, two = report_of(*paths, workers=1, floor=0.0), report_of(*paths, workers=2, floor=0.0)
     assert pairs(one) == pairs(two) and len(pairs(one)) == 6
+
+
+def test_worker_processes_share_the_parents_cache(report_of, a2_setup, tmp_path):
+    """The cache's key is the same text in every process (a set's order is not), so what
+    workers store, the next report finds."""
+    paths = [submission(tmp_path / name, {LAYERS: text}) for name, text in
+             (("alice", REFERENCE_LAYERS), ("bob", DISGUISED_LAYERS), ("carol", LOOPS_LAYERS),
+              ("dan", VECTORISED_LAYERS))]
+    setup = replace(a2_setup, cache_dir=tmp_path / "cache")
+    report_of(*paths, setup=setup, workers=2)
+    stored = sorted(p.name for p in (tmp_path / "cache").rglob("*.npz"))
+    assert len(stored) == 4
+    report_of(*paths, setup=setup, workers=2)
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*.npz")) == stored
+    assert len({p.parent for p in (tmp_path / "cache").rglob("*.npz")}) == 1
