@@ -30,7 +30,7 @@ from similarity.fingerprints import (
     template_hashes,
 )
 from similarity.layout import Layout
-from similarity.pairs import Matchable, candidates, common_hashes, links, overlap
+from similarity.pairs import PairIndex, candidates, common_hashes, links, overlap
 from similarity.report import (
     ARCHIVE,
     EntrySummary,
@@ -262,18 +262,12 @@ def _pairs(entries: list[_Entry], section: str, shingling: Shingling, options: O
     is_archive = [e.kind == ARCHIVE for e in entries]
     excluded = common_hashes(prints, [not a for a in is_archive])
     chosen, qualified = candidates(prints, is_archive, options.floor, excluded, options.max_pairs * MEASURED_PER_KEPT)
-    index: dict[int, Matchable] = {}
-
-    def matchable(i: int) -> Matchable:
-        if i not in index:
-            index[i] = Matchable(prints[i], excluded)
-        return index[i]
-
+    index = PairIndex(prints, excluded)
     found = []
     for number, (i, j) in enumerate(chosen, start=1):
         if is_archive[i]:  # a submission is always side a
             i, j = j, i
-        result = overlap(matchable(i), matchable(j), shingling.k)
+        result = overlap(index, i, j, shingling.k)
         if result.share >= options.floor:
             found.append((result.share, i, j, result))
         if number % 500 == 0:
@@ -284,16 +278,13 @@ def _pairs(entries: list[_Entry], section: str, shingling: Shingling, options: O
     pairs = []
     for share, i, j, result in kept:
         matches = []
-        for link in links(matchable(i), matchable(j), shingling.k):
-            if max(link.matched_a, link.matched_b) < shingling.k:
-                continue
+        for link in links(index, i, j, shingling.k):
             a_unit, b_unit = prints[i].keys[link.unit_a], prints[j].keys[link.unit_b]
             matches.append(UnitMatch(
                 a=a_unit, b=b_unit, a_label=prints[i].labels[link.unit_a], b_label=prints[j].labels[link.unit_b],
                 share=_ratio(link.matched_a + link.matched_b, link.weight_a + link.weight_b),
                 share_a=_ratio(link.matched_a, link.weight_a), share_b=_ratio(link.matched_b, link.weight_b),
-                tokens=link.matched_a, spans_a=[list(s) for s in link.spans_a],
-                spans_b=[list(s) for s in link.spans_b]))
+                tokens=link.matched_a, spans_a=link.spans_a, spans_b=link.spans_b))
         matches.sort(key=lambda m: (-m.share, -m.tokens, m.a))
         pairs.append(Pair(a=entries[i].name, b=entries[j].name, b_kind=entries[j].kind, share=round(share, 4),
                           share_a=round(result.share_a, 4), share_b=round(result.share_b, 4), matches=matches))

@@ -62,34 +62,43 @@ class Link:
     matched_b: int
     weight_a: int
     weight_b: int
-    spans_a: list[tuple[int, int, int, int]] = field(default_factory=list)
-    spans_b: list[tuple[int, int, int, int]] = field(default_factory=list)
+    spans_a: list[list[int]] = field(default_factory=list)   # [line0, col0, line1, col1]
+    spans_b: list[list[int]] = field(default_factory=list)
 
 
-class Matchable:
-    """A section's k-grams that may match (those not common to the class), sorted once
-    per run for membership tests against other sections."""
+class PairIndex:
+    """The k-grams of every entry of a section as dense ids (one per distinct hash), so
+    testing one entry's k-grams against another's is a lookup in a table, not a search.
+    K-grams common to the class (``excluded``) get an id nothing ever matches."""
 
-    def __init__(self, section: SectionPrint, excluded: np.ndarray):
-        self.section = section
-        usable = ~member(section.kgram_hash, excluded)
-        hashes, tokens = section.kgram_hash[usable], section.kgram_token[usable]
-        order = np.argsort(hashes, kind="stable")
-        self.hashes, self.tokens = hashes[order], tokens[order]
+    def __init__(self, prints: list[SectionPrint], excluded: np.ndarray):
+        self.prints = prints
+        everything = np.concatenate([p.kgram_hash for p in prints]) if prints else np.zeros(0, dtype=np.uint64)
+        distinct, ids = np.unique(everything, return_inverse=True)
+        self.never = len(distinct)                       # the id of excluded k-grams
+        ids = np.where(member(everything, excluded), self.never, ids)
+        bounds = np.cumsum([0, *(len(p.kgram_hash) for p in prints)])
+        self.ids = [ids[bounds[i]:bounds[i + 1]] for i in range(len(prints))]
+        self.units = [p.unit_of_tokens(p.kgram_token) for p in prints]   # (M,) unit of each k-gram
+        self._present = np.zeros(self.never + 1, dtype=bool)
+        self._unit = np.full(self.never + 1, -1, dtype=np.int64)
 
-    def contains(self, values: np.ndarray) -> np.ndarray:
-        if len(self.hashes) == 0:
-            return np.zeros(len(values), dtype=bool)
-        at = np.minimum(np.searchsorted(self.hashes, values), len(self.hashes) - 1)
-        return self.hashes[at] == values
+    def found_in(self, i: int, j: int) -> np.ndarray:
+        """(M_i,) bool: which k-grams of entry i entry j has."""
+        self._present[self.ids[j]] = True
+        self._present[self.never] = False
+        found = self._present[self.ids[i]]
+        self._present[self.ids[j]] = False
+        return found
 
-    def first_unit(self, values: np.ndarray) -> np.ndarray:
-        """For each of ``values``: the unit where a k-gram with that hash first occurs
-        here, or -1 where none does."""
-        units = np.full(len(values), -1, dtype=np.int64)
-        found = self.contains(values)
-        units[found] = self.section.unit_of_tokens(self.tokens[np.searchsorted(self.hashes, values[found])])
-        return units
+    def partner_units(self, i: int, j: int) -> np.ndarray:
+        """(M_i,) for each k-gram of entry i: the unit of entry j where it first occurs, or -1."""
+        ids, units = self.ids[j], self.units[j]
+        self._unit[ids[::-1]] = units[::-1]     # written last to first: the first occurrence stays
+        self._unit[self.never] = -1
+        partner = self._unit[self.ids[i]]
+        self._unit[ids] = -1
+        return partner
 
 
 def common_hashes(prints: list[SectionPrint], counted: list[bool]) -> np.ndarray:
@@ -153,27 +162,25 @@ def candidates(prints: list[SectionPrint], archive: list[bool], floor: float, ex
     return list(zip(first[order].tolist(), second[order].tolist(), strict=True)), len(first)
 
 
-def overlap(a: Matchable, b: Matchable, k: int) -> Overlap:
-    """How much of ``a`` and of ``b`` the other one covers."""
-    one, other = a.section, b.section
-    covered_a = covered(one.kgram_token[b.contains(one.kgram_hash)], k, len(one.counted)) & one.counted
-    covered_b = covered(other.kgram_token[a.contains(other.kgram_hash)], k, len(other.counted)) & other.counted
+def overlap(index: PairIndex, i: int, j: int, k: int) -> Overlap:
+    """How much of entries ``i`` and ``j`` the other one covers."""
+    one, other = index.prints[i], index.prints[j]
+    covered_a = covered(one.kgram_token[index.found_in(i, j)], k, len(one.counted)) & one.counted
+    covered_b = covered(other.kgram_token[index.found_in(j, i)], k, len(other.counted)) & other.counted
     return Overlap(int(covered_a.sum()), int(covered_b.sum()), one.weight, other.weight)
 
 
-def links(a: Matchable, b: Matchable, k: int) -> list[Link]:
-    """The units of ``a`` and ``b`` that match one another, each pair with the share and
-    the spans of each that the other has.
+def links(index: PairIndex, i: int, j: int, k: int) -> list[Link]:
+    """The units of entries ``i`` and ``j`` that match one another (by k tokens at least),
+    each pair with the share and the spans of each that the other has.
 
     A k-gram found on the other side belongs to the unit where it first occurs there; each
     unit is paired with the unit most of its matching k-grams belong to, and each side of
     a pair counts only the k-grams it shares with the other unit.
     """
-    one, other = a.section, b.section
-    partner_b = b.first_unit(one.kgram_hash)     # (M_a,) unit of b, or -1
-    partner_a = a.first_unit(other.kgram_hash)   # (M_b,)
-    unit_a = one.unit_of_tokens(one.kgram_token)
-    unit_b = other.unit_of_tokens(other.kgram_token)
+    one, other = index.prints[i], index.prints[j]
+    partner_b, partner_a = index.partner_units(i, j), index.partner_units(j, i)
+    unit_a, unit_b = index.units[i], index.units[j]
     found = partner_b >= 0
     if not found.any():
         return []
@@ -183,7 +190,8 @@ def links(a: Matchable, b: Matchable, k: int) -> list[Link]:
     weights_a, weights_b = one.unit_weights(), other.unit_weights()
     return [Link(ua, ub, int(mask_a.sum()), int(mask_b.sum()), int(weights_a[ua]), int(weights_b[ub]),
                  _spans(one, ua, mask_a), _spans(other, ub, mask_b))
-            for (ua, ub), mask_a, mask_b in zip(chosen, side_a, side_b, strict=True)]
+            for (ua, ub), mask_a, mask_b in zip(chosen, side_a, side_b, strict=True)
+            if max(mask_a.sum(), mask_b.sum()) >= k]
 
 
 def _link_cover(section: SectionPrint, own_unit: np.ndarray, partner: np.ndarray, wanted: list[tuple[int, int]],
@@ -224,15 +232,14 @@ def _best_partners(unit_a: np.ndarray, unit_b: np.ndarray) -> list[tuple[int, in
     return sorted(chosen)
 
 
-def _spans(section: SectionPrint, unit: int, mask: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Runs of ``mask``'s tokens ((tokens of the unit,) bool) as (line0, col0, line1, col1)
+def _spans(section: SectionPrint, unit: int, mask: np.ndarray) -> list[list[int]]:
+    """Runs of ``mask``'s tokens ((tokens of the unit,) bool) as [line0, col0, line1, col1]
     in the unit's source."""
     hits = np.flatnonzero(mask)
     if len(hits) == 0:
         return []
-    breaks = np.flatnonzero(np.diff(hits) > 1)
-    firsts = np.concatenate([hits[:1], hits[breaks + 1]])
-    lasts = np.concatenate([hits[breaks], hits[-1:]])
-    places = section.places[int(section.unit_start[unit]):]
-    return [(int(places[f][0]), int(places[f][1]), int(places[last][2]), int(places[last][3]))
-            for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True)]
+    breaks = np.flatnonzero(hits[1:] - hits[:-1] > 1)
+    start = int(section.unit_start[unit])
+    firsts = section.places[start + np.concatenate([hits[:1], hits[breaks + 1]])]
+    lasts = section.places[start + np.concatenate([hits[breaks], hits[-1:]])]
+    return np.column_stack([firsts[:, :2], lasts[:, 2:]]).tolist()

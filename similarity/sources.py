@@ -195,7 +195,9 @@ def submissions_from_paths(paths: list[Path]) -> list[Source]:
         while name in names:
             name += "'"
         names.append(name)
-    return [PathSubmission(name, SUBMISSION, path=Path(path)) for name, path in zip(names, paths, strict=True)]
+    # A zip's digest is its bytes' (cheap: no unpacking), so a cached one is never opened.
+    return [PathSubmission(name, SUBMISSION, digest=file_digest(path) if Path(path).is_file() else None, path=Path(path))
+            for name, path in zip(names, paths, strict=True)]
 
 
 def archive_sources(archive: Path) -> tuple[list[Source], list[tuple[str, str]]]:
