@@ -57,6 +57,17 @@ class Pair:
         """The units named as copied: most of both sides match."""
         return [m for m in self.matches if m.share >= threshold]
 
+    def matching_by_file(self, threshold: float = UNIT_THRESHOLD) -> list[tuple[str, list[str]]]:
+        """The units named as copied, file by file: [("cs231n/layers.py", ["affine_forward",
+        "relu_forward = relu_backward"]), ...], files in the order first named."""
+        files: dict[str, list[str]] = {}
+        for match in self.matching_units(threshold):
+            path, _, name = match.a_label.partition(": ")
+            other_path, _, other_name = match.b_label.partition(": ")
+            shown = name if match.a == match.b else f"{name} = {other_name if other_path == path else match.b_label}"
+            files.setdefault(path, []).append(shown)
+        return list(files.items())
+
 
 @dataclass(frozen=True)
 class EntrySummary:

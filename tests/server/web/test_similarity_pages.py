@@ -16,6 +16,7 @@ from server.crud.assignments import upsert_assignment
 from server.models import Assignment, SimilarityReport, utcnow
 from server.schemas.assignments import AssignmentUpsert
 from server.web.session import COOKIE
+from similarity.report import Report
 from tests.server.factories import add_submission, auth
 from tests.similarity.builders import (
     DISGUISED_LAYERS,
@@ -100,7 +101,9 @@ def test_an_instructor_makes_a_report_and_reads_the_ranked_pairs(client, users, 
     assert "4 entries compared (1 from the archive)" in page
     rows = page.split("<tr>")
     alice_bob = next(row for row in rows if "<td>alice</td>" in row and "<td>bob</td>" in row)
-    assert "cs231n/layers.py: batchnorm_backward" in alice_bob and "100%" in alice_bob
+    assert "cs231n/layers.py:" in alice_bob and "100%" in alice_bob
+    report = Report.from_dict(body["report"])
+    assert "cs231n/layers.py::batchnorm_backward" in {m.a for m in report.pair("alice", "bob").matching_units()}
     assert any("<td>carol</td>" in row and "archive/leaked-solutions" in row for row in rows)
     assert not any("<td>alice</td>" in row and "carol" in row for row in rows)  # written apart
 
