@@ -76,12 +76,14 @@ class PairIndex:
         everything = np.concatenate([p.kgram_hash for p in prints]) if prints else np.zeros(0, dtype=np.uint64)
         distinct, ids = np.unique(everything, return_inverse=True)
         self.never = len(distinct)                       # the id of excluded k-grams
-        ids = np.where(member(everything, excluded), self.never, ids)
+        ids = np.where(member(everything, excluded), self.never, ids).astype(np.int32)
+        del everything, distinct
         bounds = np.cumsum([0, *(len(p.kgram_hash) for p in prints)])
-        self.ids = [ids[bounds[i]:bounds[i + 1]] for i in range(len(prints))]
-        self.units = [p.unit_of_tokens(p.kgram_token) for p in prints]   # (M,) unit of each k-gram
+        self.ids = [ids[bounds[i]:bounds[i + 1]].copy() for i in range(len(prints))]
+        del ids
+        self.units = [p.unit_of_tokens(p.kgram_token).astype(np.int32) for p in prints]   # (M,) unit of each k-gram
         self._present = np.zeros(self.never + 1, dtype=bool)
-        self._unit = np.full(self.never + 1, -1, dtype=np.int64)
+        self._unit = np.full(self.never + 1, -1, dtype=np.int32)
 
     def found_in(self, i: int, j: int) -> np.ndarray:
         """(M_i,) bool: which k-grams of entry i entry j has."""
@@ -207,7 +209,7 @@ def _link_cover(section: SectionPrint, own_unit: np.ndarray, partner: np.ndarray
             (later if wanted[index][0] in seen else this_round).append(index)
             seen.add(wanted[index][0])
         keys = np.array(sorted(wanted[i][0] * (1 << 32) + wanted[i][1] for i in this_round), dtype=np.int64)
-        codes = own_unit * (1 << 32) + partner
+        codes = own_unit.astype(np.int64) * (1 << 32) + partner
         selected = (partner >= 0) & member(codes, keys)
         mask = covered(section.kgram_token[selected], k, len(section.counted)) & section.counted
         for index in this_round:
