@@ -128,10 +128,12 @@ def _service_inputs(settings: Settings, assignment_id: str, archive: Path | None
     from dataclasses import replace
 
     from server.core.db import Database
+    from server.core.migrate import upgrade
     from server.errors import ServiceError
     from server.jobs.similarity_job import service_inputs
     from similarity.sources import template_files
 
+    upgrade(settings)  # as `gradelab admin` does: the schema up to date before reading it
     database = Database.from_settings(settings)
     try:
         inputs = service_inputs(database, settings, assignment_id, archive_dir=archive)

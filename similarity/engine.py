@@ -45,9 +45,11 @@ from similarity.student_code import TemplateUnits, read_student_work, read_templ
 log = logging.getLogger("gradelab.similarity")
 
 #: Candidate pairs measured exactly per pair kept: the winnowed estimate ranks them, and
-#: the pairs it puts first are the ones that matter (bench/similarity_scale.py).
+#: the ones it puts first are the ones that matter (bench/similarity_scale.py checks that
+#: measuring every candidate keeps the same pairs).
 MEASURED_PER_KEPT = 5
-#: (stage, done, total): stage is "reading" (entries) or "comparing" (pairs).
+#: (stage, done, total): stage is "reading" (entries), "comparing code" or "comparing
+#: answers" (candidate pairs).
 Progress = Callable[[str, int, int], None]
 #: Gives a source what it needs to be read (the service's uploads: their bytes), called
 #: for each source whose fingerprints are not cached, just before it is read.
@@ -60,6 +62,7 @@ class Options:
     floor: float = 0.1                     # keep pairs at or above this share in the report
     max_pairs: int = 500                   # kept per section, the highest shares first
     workers: int = 2                       # processes reading entries
+    measured: int | None = None            # candidate pairs measured exactly; None: max_pairs * 5
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,8 @@ def _pairs(entries: list[_Entry], section: str, shingling: Shingling, options: O
     prints = [getattr(e.fingerprints, section) for e in entries]
     is_archive = [e.kind == ARCHIVE for e in entries]
     excluded = common_hashes(prints, [not a for a in is_archive])
-    chosen, qualified = candidates(prints, is_archive, options.floor, excluded, options.max_pairs * MEASURED_PER_KEPT)
+    limit = options.measured if options.measured is not None else options.max_pairs * MEASURED_PER_KEPT
+    chosen, qualified = candidates(prints, is_archive, options.floor, excluded, limit)
     index = PairIndex(prints, excluded)
     found = []
     for number, (i, j) in enumerate(chosen, start=1):
