@@ -114,3 +114,25 @@ def add_submission(database: Database, data: bytes, *, student: str = "alice", f
                                      submitter=user, filename=filename, data=data,
                                      sha256=hashlib.sha256(data).hexdigest(), idempotency_key=None)
         return accepted.submission.id, accepted.job.id
+
+
+def register_a2_class(database: Database, settings: Settings, work: Path) -> None:
+    """Assignment 2 with three students' work, for the similarity report: alice wrote hers,
+    bob disguised a copy of it, carol wrote her own, which is also in the archive (as the
+    public repository ``leaked-solutions``)."""
+    from tests.similarity.builders import (
+        DISGUISED_LAYERS,
+        LAYERS,
+        LOOPS_LAYERS,
+        MASTER,
+        REFERENCE_LAYERS,
+        submission,
+        zip_bytes,
+    )
+
+    with database.session() as session:
+        upsert_assignment(session, settings, "a2", AssignmentUpsert(master=str(MASTER)))
+    for student, layers in (("alice", REFERENCE_LAYERS), ("bob", DISGUISED_LAYERS), ("carol", LOOPS_LAYERS)):
+        add_submission(database, zip_bytes(submission(work / student, {LAYERS: layers})), student=student,
+                       filename=f"{student}.zip", assignment="a2")
+    submission(settings.similarity_archive_dir / "a2" / "leaked-solutions" / "assignment2", {LAYERS: LOOPS_LAYERS})

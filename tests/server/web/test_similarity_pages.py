@@ -12,21 +12,10 @@ import time
 import pytest
 from sqlalchemy import update
 
-from server.crud.assignments import upsert_assignment
 from server.models import Assignment, SimilarityReport, utcnow
-from server.schemas.assignments import AssignmentUpsert
 from server.web.session import COOKIE
 from similarity.report import Report
-from tests.server.factories import add_submission, auth
-from tests.similarity.builders import (
-    DISGUISED_LAYERS,
-    LAYERS,
-    LOOPS_LAYERS,
-    MASTER,
-    REFERENCE_LAYERS,
-    submission,
-    zip_bytes,
-)
+from tests.server.factories import auth, register_a2_class
 
 
 @pytest.fixture
@@ -37,14 +26,7 @@ def settings(settings):
 
 @pytest.fixture
 def a2(database, settings, tmp_path):
-    """Assignment 2 with three students' work: alice wrote hers, bob disguised a copy of it,
-    carol wrote her own, which is also in the archive as a public repository."""
-    with database.session() as session:
-        upsert_assignment(session, settings, "a2", AssignmentUpsert(master=str(MASTER)))
-    for student, layers in (("alice", REFERENCE_LAYERS), ("bob", DISGUISED_LAYERS), ("carol", LOOPS_LAYERS)):
-        add_submission(database, zip_bytes(submission(tmp_path / student, {LAYERS: layers})), student=student,
-                       filename=f"{student}.zip", assignment="a2")
-    submission(settings.similarity_archive_dir / "a2" / "leaked-solutions" / "assignment2", {LAYERS: LOOPS_LAYERS})
+    register_a2_class(database, settings, tmp_path)
     return "a2"
 
 
