@@ -212,9 +212,9 @@ def archive_sources(archive: Path) -> tuple[list[Source], list[tuple[str, str]]]
             if child.name.startswith(".") or child.is_symlink():
                 continue
             if child.is_dir():
-                sources.append(ArchiveFolder(name, ARCHIVE, path=child))
+                sources.append(ArchiveFolder(name, ARCHIVE, digest=listing_digest(child), path=child))
             elif zipfile.is_zipfile(child):
-                sources.append(ArchiveZip(name, ARCHIVE, path=child))
+                sources.append(ArchiveZip(name, ARCHIVE, digest=file_digest(child), path=child))
             else:
                 refused.append((name, "neither a folder nor a zip; an archive holds one of these per repository"))
         return sources, refused
@@ -223,8 +223,10 @@ def archive_sources(archive: Path) -> tuple[list[Source], list[tuple[str, str]]]
     with zipfile.ZipFile(archive) as opened:
         names = [n for n in opened.namelist() if not n.endswith("/")]
     tops = sorted({PurePosixPath(n).parts[0] for n in names if len(PurePosixPath(n).parts) > 1} - {"__MACOSX"})
+    whole = file_digest(archive)
     for top in tops:
-        sources.append(ArchiveZip(f"archive/{top}", ARCHIVE, path=archive, prefix=top + "/"))
+        digest = hashlib.sha256(f"{whole}\0{top}".encode()).hexdigest()
+        sources.append(ArchiveZip(f"archive/{top}", ARCHIVE, digest=digest, path=archive, prefix=top + "/"))
     loose = [n for n in names if len(PurePosixPath(n).parts) == 1]
     for name in loose:
         refused.append((f"archive/{name}", "a file at the top of the archive zip; each repository is a folder"))
@@ -244,6 +246,17 @@ def template_files(template: Path, layout: Layout) -> dict[str, bytes]:
 
 def content_digest(files: dict[str, bytes]) -> str:
     return SubmissionFiles(files).digest()
+
+
+def listing_digest(folder: Path) -> str:
+    """A digest of the code and notebooks under ``folder`` from their paths, sizes and
+    modification times: a repository whose files did not change is not read again (a
+    cloned archive is not edited in place, and a changed file changes its time)."""
+    digest = hashlib.sha256()
+    for relative in _walk(folder):
+        stat = (folder / relative).stat()
+        digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def file_digest(path: Path) -> str:

@@ -83,3 +83,20 @@ def test_worker_processes_share_the_parents_cache(report_of, a2_setup, tmp_path)
     report_of(*paths, setup=setup, workers=2)
     assert sorted(p.name for p in (tmp_path / "cache").rglob("*.npz")) == stored
     assert len({p.parent for p in (tmp_path / "cache").rglob("*.npz")}) == 1
+
+
+def test_an_unchanged_archive_is_not_read_again(report_of, a2_setup, tmp_path):
+    """Archive entries carry a digest of their listing (folders) or bytes (zips): cached,
+    nothing of them is read; touched, the changed one is read again."""
+    from similarity.sources import archive_sources
+
+    archive = tmp_path / "archive"
+    submission(archive / "one" / "assignment2", {LAYERS: LOOPS_LAYERS})
+    submission(archive / "two" / "assignment2", {LAYERS: VECTORISED_LAYERS})
+    first, _ = archive_sources(archive)
+    assert all(source.digest for source in first)
+    same, _ = archive_sources(archive)
+    assert [s.digest for s in same] == [s.digest for s in first]
+    (archive / "two" / "assignment2" / LAYERS).write_text(VECTORISED_LAYERS + "\n# edited\n")
+    changed, _ = archive_sources(archive)
+    assert [s.digest == f.digest for s, f in zip(changed, first, strict=True)] == [True, False]
