@@ -110,3 +110,18 @@ def test_fc_batchnorm_passes_other_correct_batchnorms(rubric, tmp_path, name):
     variant = in_process(tmp_path / "mut", mutant(name))
     check = rubric["test_batchnormalization"].test_fc_batchnorm
     assert verdicts(check, variant, reference, "fc_batchnorm", range(5000, 5100)) == 0
+
+
+# --- attacks that go after one item, on every seed -----------------------------------------
+@pytest.mark.parametrize("name, module, item", [
+    ("FullyConnectedNet ignoring dropout and adding 1.0 to its training loss", "test_dropout", "fc_dropout"),
+    ("dropout_forward returning NaN to the backward check, dropout_backward returning zeros there", "test_dropout",
+     "dropout_backward"),
+])
+def test_an_attack_fails_the_item_it_goes_after_on_every_seed(rubric, tmp_path, name, module, item):
+    from tests.grader.a2_submissions import CHEATS
+
+    reference = in_process(tmp_path / "ref")
+    cheat = in_process(tmp_path / "cheat", next(c for c in CHEATS if c.name == name))
+    check = getattr(rubric[module], f"test_{item}")
+    assert verdicts(check, cheat, reference, item, range(100)) == 100
