@@ -140,6 +140,7 @@ class SubmissionLook:
     result_count: int
     counted: Submission | None
     failure: str | None = None           # whose failure a submission without a score is
+    staff_error: str | None = None       # instructors only: what failed on our side, in full
 
     @property
     def status_text(self) -> str:
@@ -175,7 +176,7 @@ def look_at(session: Session, submission: Submission, viewer: User, now: datetim
                              for c in checks_so_far]
         progress = Progress(done=raw.get("done", 0), total=raw.get("total", 0), checks=checks_so_far)
 
-    viewed, grades, score, reason, failure = None, {}, None, None, None
+    viewed, grades, score, reason, failure, staff_error = None, {}, None, None, None, None
     if stored is not None:
         viewed = result_for_viewer(stored.data, role=viewer.role, due_at=submission.assignment.due_at, now=now)
         reason = viewed.result.reason
@@ -184,12 +185,16 @@ def look_at(session: Session, submission: Submission, viewer: User, now: datetim
             score = submission_score(submission, viewed.result, grades)
         else:
             failure = viewed.result.failure or "submission"
+            staff_error = viewed.result.staff_detail or None   # emptied for anyone but instructors
     if submission.status == "failed" and stored is None and job is not None:
-        failure, reason = "infrastructure", _failure_reason(job, staff=viewer.role == "instructor")
+        staff = viewer.role == "instructor"
+        failure, reason = "infrastructure", _failure_reason(job, staff=staff, short=True)
+        staff_error = job.error if staff else None
     return SubmissionLook(submission=submission, viewer=viewer, submitted_by=submitter.name if submitter else "",
                           progress=progress, viewed=viewed, graded_at=stored.created_at if stored else None,
                           grades=grades, score=score, reason=reason, result_count=result_count or 0,
-                          counted=counted_submission(session, submission), failure=failure)
+                          counted=counted_submission(session, submission), failure=failure,
+                          staff_error=staff_error)
 
 
 def submission_public(session: Session, submission: Submission, viewer: User,
@@ -219,7 +224,7 @@ def submission_public(session: Session, submission: Submission, viewer: User,
         status_url=status_url(submission.id), score=score_public(look.score) if look.score else None,
         counts=look.counts, to_grade=look.to_grade, size=submission.size, submitted_by=look.submitted_by,
         progress=look.progress, gradable=look.viewed.result.gradable if look.viewed else None, reason=look.reason,
-        failure=look.failure,
+        failure=look.failure, staff_detail=look.staff_error,
         graded_at=look.graded_at, checks=checks, manual_items=items, result_count=look.result_count,
         score_policy=submission.assignment.score_policy, counted_id=look.counted.id if look.counted else None,
         page_url=page_url(submission.id))

@@ -100,6 +100,8 @@ class SubmissionPublic(SubmissionSummary):
     submitted_by: str
     progress: Progress | None = Field(None, description="While queued or running: checks done so far.")
     gradable: bool | None = None
+    staff_detail: str | None = Field(None, description="Instructors only: what failed on our side, in full (the "
+                                                       "exception, the grading log's tail).")
     graded_at: datetime | None = None
     checks: list[CheckPublic] = []
     manual_items: list[ManualItemPublic] = []

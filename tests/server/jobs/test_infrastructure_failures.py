@@ -103,10 +103,12 @@ def test_a_run_whose_sandbox_cannot_start_is_retried_then_failed_for_staff(
     # Staff: the instructor's list and page show it failed for staff, with the error.
     theirs = client.get(f"/api/v1/submissions/{submission_id}", headers=auth(users["prof"])).json()
     assert theirs["failure"] == "infrastructure" and "SandboxUnavailable" in theirs["reason"]
+    assert missing in theirs["staff_detail"] and mine["staff_detail"] is None
     sign_in(client, users["prof"])
     home = client.get("/").text
     assert "failed for staff (ours)" in home and "SandboxUnavailable" in home
-    assert "Failed for staff after 3 attempt(s)" in client.get(f"/submissions/{submission_id}").text
+    page = client.get(f"/submissions/{submission_id}").text
+    assert "Failed for staff after 3 attempt(s)" in page and "What failed on our side (staff only)" in page
     client.cookies.clear()
 
     # Once the sandbox is back, the instructor's regrade grades it.
