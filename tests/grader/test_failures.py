@@ -103,3 +103,21 @@ def test_a_notebook_with_a_list_answer_id_is_graded(grade_toy, toy_submission):
     result = grade_toy(toy_submission)
     assert result.gradable, (result.reason, result.staff_detail)
     assert result.score == result.max_score == 5 and outcomes(result)["toy_q1"] == "manual"
+
+
+def test_the_command_exits_3_and_prints_what_failed_on_our_side(toy_submission, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from grader.cli import EXIT_OUR_FAILURE
+
+    missing = tmp_path / "no-engine" / "podman"
+    env = {**os.environ, "GRADELAB_VAR_DIR": str(tmp_path / "var"), "GRADELAB_DOCKER_BINARY": str(missing)}
+    completed = subprocess.run([sys.executable, "-m", "gradelab", "grade", str(toy_submission), "--assignment",
+                                str(TOY), "--sandbox", "docker", "--quiet", "--json", str(tmp_path / "r.json")],
+                               env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == EXIT_OUR_FAILURE, completed.stderr
+    assert INFRASTRUCTURE_REASON in completed.stdout and str(missing) not in completed.stdout
+    assert f"What failed: SandboxUnavailable: the container engine's client `{missing}`" in completed.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["failure"] == "infrastructure"
