@@ -7,8 +7,10 @@ Run on the test's SQLite database and on a private PostgreSQL one."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +19,7 @@ from server.core.migrate import upgrade
 from server.jobs.lease import queued_jobs
 from server.jobs.runner import WorkerContext, run_job
 from server.models import Job, Result, Submission
-from tests.server.factories import auth, register_toy, toy_zip, upload
+from tests.server.factories import auth, register_toy, toy_files, toy_zip, upload
 from tests.server.postgres import private_database
 
 
@@ -130,3 +132,41 @@ def test_a_submission_that_is_not_gradable_is_still_its_own_failure(backend, dat
     assert grade_job(WorkerContext(database, settings), 1) == "done"
     mine = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=auth(users["alice"])).json()
     assert mine["status"] == "failed" and mine["failure"] == "submission" and "neither a zip" in mine["reason"]
+
+
+FORGED_RELU = b'''
+def relu(x):
+    import os
+    from student_side import wire
+    frame = wire.encode("failed", {"kind": "bad_request", "type": "", "message": "forged"})
+    for fd in range(3, 20):
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+    return np.maximum(x, 0)
+'''
+
+
+def test_a_forged_bad_request_reply_loses_that_check_as_the_submissions_protocol_failure(
+        backend, database, settings, client, users, caplog):
+    files = toy_files()
+    ops = files["toy/ops.py"].decode()
+    files["toy/ops.py"] = (ops[:ops.index("def relu(x):")] + FORGED_RELU.decode()).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    accepted = upload(client, users["alice"], buffer.getvalue())
+    assert accepted.status_code == 202, accepted.text
+    with caplog.at_level(logging.INFO, logger="gradelab.worker"):
+        assert grade_job(WorkerContext(database, settings), 1) == "done"
+    mine = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=auth(users["alice"])).json()
+    checks = {check["id"]: check for check in mine["checks"]}
+    assert {i: c["outcome"] for i, c in checks.items()} == {"affine": "passed", "affine_hidden": "passed",
+                                                            "relu": "protocol", "scale": "passed"}
+    assert mine["score"]["automatic"] == mine["score"]["automatic_max"] - checks["relu"]["max_score"]
+    assert checks["relu"]["label"] == "protocol error" and "bad_request" in checks["relu"]["output"]
+    assert "not your fault" not in checks["relu"]["output"]
+    told = [r for r in caplog.records if r.name == "gradelab.worker" and getattr(r, "checks", None) == ["relu"]]
+    assert told and told[0].levelno == logging.WARNING and told[0].submission_id == accepted.json()["id"]
