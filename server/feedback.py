@@ -54,6 +54,14 @@ def _concealed(check: CheckResult) -> CheckResult:
     return replace(check, outcome=outcome, message="", student_output="", details={})
 
 
+def failed_on_our_side(result: GradeResult) -> bool:
+    """An infrastructure failure, including those stored before results said whose failure
+    they were: those read "internal grader error: ..." followed by the session's log."""
+    legacy = (not result.gradable and result.failure is None
+              and (result.reason or "").startswith("internal grader error"))
+    return result.failure == "infrastructure" or legacy
+
+
 def result_for_viewer(data: dict[str, Any], *, role: str, due_at: datetime | None,
                       now: datetime) -> ViewedResult:
     """The stored results.json ``data`` as the viewer may see it."""
@@ -71,6 +79,6 @@ def result_for_viewer(data: dict[str, Any], *, role: str, due_at: datetime | Non
             check = replace(check, message=outcome_label("grader_error").explain, student_output="", details={})
         tests.append(check)
     if role != "instructor":
-        reason = INFRASTRUCTURE_REASON if result.failure == "infrastructure" else result.reason
+        reason = INFRASTRUCTURE_REASON if failed_on_our_side(result) else result.reason
         result = replace(result, reason=reason, staff_detail="")
     return ViewedResult(replace(result, tests=tests), frozenset(concealed))

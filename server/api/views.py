@@ -21,7 +21,7 @@ from grader.results.outcomes import outcome_label
 from server.api import API_PREFIX
 from server.crud import submissions as crud
 from server.crud.manual_grades import AnswerGrade, answer_grades
-from server.feedback import ViewedResult, result_for_viewer, sees_everything
+from server.feedback import ViewedResult, failed_on_our_side, result_for_viewer, sees_everything
 from server.gradebook import counted_submission
 from server.models import Job, ManualGrade, Result, Submission, User, utcnow
 from server.schemas.submissions import (
@@ -82,8 +82,8 @@ def _failure(stored: Result | None, failed_job: Job | None, *, staff: bool) -> t
     if stored is None or stored.gradable:
         return None, None
     result = GradeResult.from_gradescope(stored.data)
-    if result.failure == "infrastructure":
-        return "infrastructure", INFRASTRUCTURE_REASON
+    if failed_on_our_side(result):
+        return "infrastructure", result.reason if staff else INFRASTRUCTURE_REASON
     return result.failure or "submission", result.reason
 
 
@@ -184,7 +184,7 @@ def look_at(session: Session, submission: Submission, viewer: User, now: datetim
             grades = answer_grades(session, [submission], {submission.id: viewed.result}).get(submission.id, {})
             score = submission_score(submission, viewed.result, grades)
         else:
-            failure = viewed.result.failure or "submission"
+            failure = "infrastructure" if failed_on_our_side(viewed.result) else "submission"
             staff_error = viewed.result.staff_detail or None   # emptied for anyone but instructors
     if submission.status == "failed" and stored is None and job is not None:
         staff = viewer.role == "instructor"

@@ -77,3 +77,12 @@ def test_students_never_see_what_failed_on_our_side(toy_results):
     assert trusted in by_id(result_for_viewer(data, role="instructor", due_at=None, now=NOW))["relu"].message
     staff = result_for_viewer(ours.to_strict_json(), role="instructor", due_at=None, now=NOW).result
     assert "/srv/gradelab/var" in staff.staff_detail
+
+
+def test_a_stored_result_from_before_failures_were_typed_hides_its_log_tail_too():
+    from grader.results.model import INFRASTRUCTURE_REASON
+
+    old = {"gradable": False, "tests": [], "extra_data": {"assignment": "toy"},
+           "reason": "internal grader error: the grading session ended without results:\n/srv/gradelab/x.py"}
+    assert result_for_viewer(old, role="student", due_at=None, now=NOW).result.reason == INFRASTRUCTURE_REASON
+    assert "/srv/gradelab" in result_for_viewer(old, role="instructor", due_at=None, now=NOW).result.reason
