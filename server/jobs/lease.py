@@ -10,6 +10,12 @@ worker's late result is discarded and the job counts once.
     queued --claim--> running --complete--> done      (a result row; the submission is
       ^                  |                              done, or failed if not gradable)
       +-----requeue------+--give_up (attempts spent)--> failed
+
+A result is stored only when the run was the submission's to win or lose (graded, or not
+gradable because of the upload). A run that failed on our side (an exception in the
+worker, the sandbox or the data unavailable, the trusted session ending without results)
+is given back instead: requeued for any worker, and failed for staff once its attempts are
+spent. A submission that is failed with no result at all therefore failed on our side.
 """
 
 from __future__ import annotations

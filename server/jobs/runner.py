@@ -2,7 +2,8 @@
 
 Both dispatchers end here: a local pool thread and a Celery task call :func:`run_job`
 with a job id. While grading, a heartbeat renews the lease and records progress
-("running 12/48"); the result is stored only if the lease is still ours.
+("running 12/48"); the result is stored only if the lease is still ours. A run that failed
+on our side stores nothing: the job is given back (see :mod:`server.jobs.lease`).
 """
 
 from __future__ import annotations
