@@ -146,7 +146,7 @@ class SubmissionLook:
     def status_text(self) -> str:
         """The status in words: a failure of ours is not the student's "failed"."""
         if self.failure == "infrastructure":
-            return "not graded yet (our failure; staff are told)"
+            return f"{outcome_label('infrastructure').word}; staff are told"
         if self.failure == "submission":
             return "not gradable"
         return self.submission.status
