@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from grader.results import GradeResult
@@ -62,12 +62,18 @@ def claim(db: Database, job_id: int, owner: str, lease_s: float) -> Lease | None
         return Lease(job_id, token, job.submission_id, owner, job.attempts)
 
 
-def queued_jobs(db: Database, queues: list[str] | None = None, limit: int = 8) -> list[int]:
-    """Ids of queued jobs, oldest first (optionally only those of ``queues``: cpu, gpu)."""
+def queued_jobs(db: Database, queues: list[str] | None = None, limit: int = 8, *,
+                retry_delay_s: float = 0.0, now: datetime | None = None) -> list[int]:
+    """Ids of queued jobs, oldest first (optionally only those of ``queues``: cpu, gpu).
+    ``retry_delay_s``: leave out jobs given back less than this long after their last claim,
+    so a failure of ours (a sandbox that would not start) is not retried at once."""
     with db.session() as session:
         statement = select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(limit)
         if queues is not None:
             statement = statement.where(Job.queue.in_(queues))
+        if retry_delay_s > 0:
+            ready = (now or utcnow()) - timedelta(seconds=retry_delay_s)
+            statement = statement.where(or_(Job.attempts == 0, Job.started_at.is_(None), Job.started_at <= ready))
         return list(session.scalars(statement))
 
 

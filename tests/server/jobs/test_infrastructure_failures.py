@@ -171,3 +171,20 @@ def test_a_forged_bad_request_reply_loses_that_check_as_the_submissions_protocol
     assert "not your fault" not in checks["relu"]["output"]
     told = [r for r in caplog.records if r.name == "gradelab.worker" and getattr(r, "checks", None) == ["relu"]]
     assert told and told[0].levelno == logging.WARNING and told[0].submission_id == accepted.json()["id"]
+
+
+def test_a_job_given_back_waits_before_a_local_worker_takes_it_again(backend, database, settings, toy):
+    from datetime import timedelta
+
+    from server.jobs import lease
+    from server.models import utcnow
+    from tests.server.factories import add_submission
+
+    _, given_back = add_submission(database, toy_zip())
+    held = lease.claim(database, given_back, "host:1:local0", 60)
+    assert lease.give_back(database, held, "SandboxUnavailable: no engine", settings.job_max_attempts) == "queued"
+    _, fresh = add_submission(database, toy_zip("wrong_relu"))
+    delay = settings.job_retry_delay_s
+    assert lease.queued_jobs(database, retry_delay_s=delay) == [fresh]   # a new job is taken at once
+    later = utcnow() + timedelta(seconds=delay + 1)
+    assert lease.queued_jobs(database, retry_delay_s=delay, now=later) == [given_back, fresh]
