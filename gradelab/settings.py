@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     cpu_queue: str = Field("gradelab.cpu", description="Celery queue of CPU grading jobs.")
     gpu_queue: str = Field("gradelab.gpu", description="Celery queue of jobs that need a GPU (profile full).")
     job_max_attempts: int = Field(3, description="Claims of one job before it is marked failed.")
+    job_retry_delay_s: float = Field(
+        30.0, description="Seconds a job given back (a failure on our side) waits before a local worker "
+        "takes it again; Celery workers get it when the reaper re-sends it.")
     job_redispatch_s: float = Field(
         60.0, description="Re-send a queued job to Celery when no worker claimed it this long after "
         "its last dispatch (a broker that lost its messages).")

@@ -49,6 +49,15 @@ def answers_in_notebook(text: str, ids_in_order: list[str]) -> dict[str, str | N
     return answers_in_cells(cells, ids_in_order)
 
 
+def _tagged_id(cell: dict) -> str | None:
+    """The answer id in ``metadata.gradelab.answer``; None unless it is a string. The
+    notebook is the student's: any of these levels may be a list, a number or null."""
+    metadata = cell.get("metadata")
+    meta = metadata.get("gradelab") if isinstance(metadata, dict) else None
+    answer_id = meta.get("answer") if isinstance(meta, dict) else None
+    return answer_id if isinstance(answer_id, str) else None
+
+
 def answers_in_cells(cells: list, ids_in_order: list[str]) -> dict[str, str | None]:
     """:func:`extract_answers` for a notebook's ``cells`` (its JSON list) already parsed."""
     found: dict[str, str | None] = dict.fromkeys(ids_in_order)
@@ -57,8 +66,7 @@ def answers_in_cells(cells: list, ids_in_order: list[str]) -> dict[str, str | No
     markdown = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "markdown"]
     tagged = False
     for cell in markdown:
-        meta = cell.get("metadata", {}).get("gradelab", {})
-        answer_id = meta.get("answer") if isinstance(meta, dict) else None
+        answer_id = _tagged_id(cell)
         if answer_id in found:
             found[answer_id] = _text(cell).strip()
             tagged = True

@@ -15,6 +15,7 @@ from grader.results.text_table import progress_line, render_table
 
 EXIT_GRADED = 0
 EXIT_NOT_GRADABLE = 2
+EXIT_OUR_FAILURE = 3   # not gradable because our side failed (sandbox, data, the trusted session)
 
 
 @click.command("grade")
@@ -37,7 +38,8 @@ def grade_command(submission: Path, assignment: str, profile: str | None, sandbo
     directory laid out the same way, or one notebook (then only its checks are graded).
 
     Exit status 0 when the submission was graded (whatever the score), 2 when it could not
-    be graded at all.
+    be graded at all because of the submission, 3 when because of our side (what failed is
+    printed on stderr).
     """
     settings = get_settings()
 
@@ -58,4 +60,8 @@ def grade_command(submission: Path, assignment: str, profile: str | None, sandbo
         if path:
             Path(path).write_text(render(result), encoding="utf-8")
     click.echo(render_table(result))
-    sys.exit(EXIT_GRADED if result.gradable else EXIT_NOT_GRADABLE)
+    if result.staff_detail:  # whoever runs the grader here is the one who can fix our side
+        click.echo(f"What failed: {result.staff_detail}", err=True)
+    if result.gradable:
+        sys.exit(EXIT_GRADED)
+    sys.exit(EXIT_OUR_FAILURE if result.infrastructure_failed else EXIT_NOT_GRADABLE)

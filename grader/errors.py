@@ -7,6 +7,7 @@
     ├── AssignmentNotFound       no such assignment, or its manifest is broken
     ├── SandboxUnavailable       the chosen launcher cannot run here (bwrap/docker missing,
     │                            `none` without the unsafe flag)
+    ├── DataUnavailable          the profile's data sets are not where the grader looks
     ├── StudentCodeFailed        a check got no result from the student's code
     │   ├── NotSubmitted         the file, notebook or definition the check needs is absent
     │   ├── NotImplementedInSubmission   the student's code raised NotImplementedError
@@ -22,6 +23,10 @@
     └── Provisional              the profile cannot decide the check honestly (a CPU proxy of a
                                  GPU-sized criterion): the points stand until the full profile decides
 
+A run that cannot be graded at all is the submission's failure only for ``SubmissionInvalid``;
+every other ``GradingError`` that stops a run is ours (``failure`` is ``infrastructure``): it
+is retried, then shown to staff, and never given to the student as a result.
+
 Each ``StudentCodeFailed`` has a ``status`` word used in results.json (``not_submitted``,
 ``not_implemented``, ``timeout`` ...), and a message that says what happened and where.
 """
@@ -32,9 +37,14 @@ from __future__ import annotations
 class GradingError(Exception):
     """Base class of everything GradeLab reports about a grading run."""
 
+    #: Whose failure it is when this stops a whole run (see grader.results.model.Failure).
+    failure = "infrastructure"
+
 
 class SubmissionInvalid(GradingError):
     """The upload cannot be graded at all; the message says what is wrong and what to do."""
+
+    failure = "submission"
 
 
 class AssignmentNotFound(GradingError):
@@ -43,6 +53,10 @@ class AssignmentNotFound(GradingError):
 
 class SandboxUnavailable(GradingError):
     pass
+
+
+class DataUnavailable(GradingError):
+    """The profile's data sets are missing; the message names the directory and the command."""
 
 
 class StudentCodeFailed(GradingError):

@@ -4,7 +4,11 @@
 (the student-side code and the assignment's scenarios, nothing else), and runs the
 trusted pytest session over ``<master>/grading`` in a child process, streaming its
 progress. It returns a :class:`GradeResult`; a submission that cannot be graded at all
-comes back with ``gradable=False`` and the reason, never as an exception.
+comes back with ``gradable=False`` and the reason, never as an exception, and with whose
+failure it is: the submission's (not a zip, nothing gradable in it) or ``infrastructure``
+(no such assignment, the sandbox cannot start, the data sets are missing, the trusted
+session ended without results). An infrastructure failure's reason is a plain sentence;
+the exception or the session log's tail is in ``staff_detail``, for staff only.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from grader import errors
 from grader.assignment import Assignment, find_assignment
 from grader.hidden_seed import hidden_seed, secret_key, synthetic_data_seed
 from grader.results import GradeResult
+from grader.results.model import INFRASTRUCTURE_REASON
 from grader.run_spec import RunSpec, SandboxChoice
 from grader.sandbox.host_access import withhold_from_sandbox
 from grader.sandbox.limits import Limits
@@ -65,7 +71,7 @@ def _data_dir(assignment: Assignment, profile: str, settings: Settings, data_dir
     directory = Path(data_dir) if data_dir else settings.profile_data_dir(profile)
     if not directory.is_dir():
         hint = "run `gradelab data fetch`" if profile == "full" else "run `gradelab data synth`"
-        raise errors.GradingError(f"the {profile} profile needs its data sets in {directory}: {hint}")
+        raise errors.DataUnavailable(f"the {profile} profile needs its data sets in {directory}: {hint}")
     return directory
 
 
@@ -118,7 +124,8 @@ def grade(
     try:
         found = find_assignment(assignment, settings.solutions_dir)
     except errors.AssignmentNotFound as exc:
-        return GradeResult.not_gradable(str(assignment), str(exc), profile=profile, sandbox=sandbox)
+        return GradeResult.infrastructure_failure(str(assignment), f"AssignmentNotFound: {exc}",
+                                                  profile=profile, sandbox=sandbox)
     base = {"profile": profile, "sandbox": sandbox}
     choice = SandboxChoice(name=sandbox, allow_unsafe=allow_unsafe, image=settings.sandbox_image,
                            docker_binary=settings.docker_binary, gpus=settings.docker_gpus or None,
@@ -130,13 +137,14 @@ def grade(
         choice.launcher()  # can it run here? The trusted session makes its own.
         data = _data_dir(found, profile, settings, data_dir)
     except errors.GradingError as exc:
-        return GradeResult.not_gradable(found.id, str(exc), **base)
+        return _stopped(found.id, exc, base)
 
     Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
     if keep_dir is not None and Path(keep_dir).exists() and any(Path(keep_dir).iterdir()):
         if not (Path(keep_dir) / "run.json").exists():
-            return GradeResult.not_gradable(found.id, f"--keep {keep_dir} is not empty; give a new or empty "
-                                            "directory (or one a previous --keep run made)", **base)
+            return GradeResult.infrastructure_failure(
+                found.id, f"--keep {keep_dir} is not empty; give a new or empty directory (or one a previous "
+                "--keep run made)", **base)
         shutil.rmtree(keep_dir)  # a previous run's work files: replace them
     work = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="grade-", dir=settings.var_dir))
     work.mkdir(parents=True, exist_ok=True)
@@ -164,6 +172,13 @@ def grade(
     finally:
         if keep_dir is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _stopped(assignment_id: str, exc: errors.GradingError, base: dict[str, str]) -> GradeResult:
+    """The result of a run that ``exc`` stopped before it began, as whose failure it is."""
+    if exc.failure == "submission":
+        return GradeResult.not_gradable(assignment_id, str(exc), **base)
+    return GradeResult.infrastructure_failure(assignment_id, f"{type(exc).__name__}: {exc}", **base)
 
 
 def _run_session(spec: RunSpec, work: Path, on_progress: ProgressCallback | None) -> GradeResult:
@@ -195,10 +210,16 @@ def _run_session(spec: RunSpec, work: Path, on_progress: ProgressCallback | None
         ending = f"ran past {limit:.0f}s and was stopped"
     reader.join(timeout=5)
     if spec.results_path.exists():
-        return GradeResult.read_json(spec.results_path)
+        result = GradeResult.read_json(spec.results_path)
+        if not result.gradable and result.failure is None:
+            # The trusted session gives up on a run only when the sandbox stopped starting:
+            # ours. What it said names the launcher and its output: staff only.
+            return replace(result, failure="infrastructure", reason=INFRASTRUCTURE_REASON,
+                           staff_detail=result.reason or "")
+        return result
     tail = (work / "pytest.log").read_text(errors="replace")[-3000:]
-    return GradeResult.not_gradable(
-        spec.assignment_id, f"internal grader error: the grading session {ending} without results:\n{tail}",
+    return GradeResult.infrastructure_failure(
+        spec.assignment_id, f"the grading session {ending} without results; pytest.log ends:\n{tail}",
         profile=spec.profile, sandbox=spec.sandbox.name,
     )
 

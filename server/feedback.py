@@ -9,6 +9,10 @@ everything. CI tokens see what a student would (they report to students).
 One exception says nothing about hidden inputs and is shown: a hidden case of a function
 that still raises NotImplementedError reads "not implemented" (with the place in the
 student's own file), like the function's notebook case, not a bare "failed".
+
+What failed on our side is for staff alone: anyone but an instructor never sees a result's
+``staff_detail``, reads an infrastructure failure as one plain sentence, and reads a
+``grader_error`` check as its label's sentence, not the trusted traceback (server paths).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 
 from grader.results import CheckResult, GradeResult
 from grader.results.feedback import unimplemented_place
+from grader.results.model import INFRASTRUCTURE_REASON
+from grader.results.outcomes import outcome_label
 
 #: Outcomes a concealed check may still show: they describe the student's code, not the case.
 REVEALED_OUTCOMES = {"not_implemented", "not_submitted"}
@@ -48,6 +54,14 @@ def _concealed(check: CheckResult) -> CheckResult:
     return replace(check, outcome=outcome, message="", student_output="", details={})
 
 
+def failed_on_our_side(result: GradeResult) -> bool:
+    """An infrastructure failure, including those stored before results said whose failure
+    they were: those read "internal grader error: ..." followed by the session's log."""
+    legacy = (not result.gradable and result.failure is None
+              and (result.reason or "").startswith("internal grader error"))
+    return result.failure == "infrastructure" or legacy
+
+
 def result_for_viewer(data: dict[str, Any], *, role: str, due_at: datetime | None,
                       now: datetime) -> ViewedResult:
     """The stored results.json ``data`` as the viewer may see it."""
@@ -61,5 +75,10 @@ def result_for_viewer(data: dict[str, Any], *, role: str, due_at: datetime | Non
         if not full and not check.manual:
             concealed.add(check.id)
             check = _concealed(check)
+        elif check.outcome == "grader_error" and role != "instructor":
+            check = replace(check, message=outcome_label("grader_error").explain, student_output="", details={})
         tests.append(check)
+    if role != "instructor":
+        reason = INFRASTRUCTURE_REASON if failed_on_our_side(result) else result.reason
+        result = replace(result, reason=reason, staff_detail="")
     return ViewedResult(replace(result, tests=tests), frozenset(concealed))

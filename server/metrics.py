@@ -1,13 +1,13 @@
 """Prometheus metrics, read from the database at each scrape (so they count the work of
-every worker, on any machine): submissions by status, queue depth, jobs running, and a
-histogram of grading times."""
+every worker, on any machine): submissions by status, queue depth, jobs running, a
+histogram of grading times, and the grading attempts that failed on our side."""
 
 from __future__ import annotations
 
 import logging
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 
@@ -29,6 +29,13 @@ class ServiceCollector(Collector):
             by_status = dict(session.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
             jobs = session.execute(select(Job.status, Job.queue, func.count()).where(
                 Job.status.in_(("queued", "running"))).group_by(Job.status, Job.queue)).all()
+            # Every claim is an attempt; an attempt that did not finish the job (a running one
+            # has not finished yet) failed on our side: given back by its worker or taken back.
+            attempts = session.execute(select(
+                func.coalesce(func.sum(Job.attempts), 0),
+                func.coalesce(func.sum(case((Job.status.in_(("done", "running")), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Job.status == "failed", 1), else_=0)), 0),
+            )).one()
             buckets = session.execute(select(
                 func.count(Job.grading_s), func.coalesce(func.sum(Job.grading_s), 0.0),
                 *(func.coalesce(func.sum(case((Job.grading_s <= bound, 1), else_=0)), 0) for bound in GRADING_BUCKETS),
@@ -55,6 +62,14 @@ class ServiceCollector(Collector):
             broker = None
         if broker is not None:
             yield GaugeMetricFamily("gradelab_broker_messages", "Messages waiting in the Celery queues.", value=broker)
+
+        claims, finished_or_running, failed = attempts
+        infrastructure = CounterMetricFamily(
+            "gradelab_infrastructure_failures", "Grading attempts that failed on our side, by what followed: "
+            "requeued (another try) or failed (the job's last attempt; failed for staff).", labels=["then"])
+        infrastructure.add_metric(["requeued"], claims - finished_or_running - failed)
+        infrastructure.add_metric(["failed"], failed)
+        yield infrastructure
 
         count, total, *cumulative = buckets
         histogram = HistogramMetricFamily("gradelab_grading_seconds", "Wall time of finished grading jobs.")

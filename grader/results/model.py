@@ -3,8 +3,16 @@
 results.json follows Gradescope's autograder format (``score``, ``execution_time``,
 ``output``, ``visibility``, ``tests[]`` with ``name``, ``score``, ``max_score``,
 ``status``, ``output``, ``visibility``, ``tags``, ``extra_data``) and adds ``max_score``,
-``gradable`` (false when the submission could not be graded at all, with ``reason``) and
+``gradable`` (false when the submission could not be graded at all, with ``reason``),
+``failure`` (whose failure a not-gradable result is: ``submission`` or ``infrastructure``) and
 ``manual_answers`` (the free-text answers a person grades).
+
+A not-gradable result is either the submission's failure (not a zip, no notebook: the
+``reason`` says what to upload instead) or ours, ``infrastructure`` (the sandbox could not
+start, the data sets are missing, the trusted session ended without results). An
+infrastructure failure's ``reason`` is one plain sentence for the student; what staff need
+(the exception, the tail of the session's log) is in ``staff_detail``, which the service
+keeps for staff and never shows a student.
 
 Each check has an ``outcome``: ``passed``, ``wrong`` (a result was compared and found
 wrong), ``not_implemented``, ``not_submitted``, ``load_error``, ``exception``, ``timeout``,
@@ -21,7 +29,15 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
+
+#: Whose failure a not-gradable result is: the submission's own (it says what to upload
+#: instead), or ours (retried, then shown to staff; never the student's score).
+Failure = Literal["submission", "infrastructure"]
+FAILURES: tuple[str, ...] = get_args(Failure)
+#: What a student reads about a run that failed on our side: no exception, path or log.
+INFRASTRUCTURE_REASON = ("grading could not run because of a failure on our side, not because of your "
+                         "submission; staff have been told")
 
 #: Outcomes that earn a check its points.
 EARNING_OUTCOMES = frozenset({"passed", "provisional"})
@@ -115,6 +131,17 @@ class GradeResult:
     sandbox: str = "bwrap"
     environment: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    failure: Failure | None = None   # whose failure a not-gradable result is; None when gradable
+    staff_detail: str = ""           # staff only: the exception or log tail behind an infrastructure failure
+
+    def __post_init__(self) -> None:
+        if self.failure is not None and self.failure not in FAILURES:
+            raise ValueError(f"failure must be one of {', '.join(FAILURES)} or None, not {self.failure!r}")
+
+    @property
+    def infrastructure_failed(self) -> bool:
+        """The run failed on our side: no score, not the student's doing."""
+        return not self.gradable and self.failure == "infrastructure"
 
     @property
     def score(self) -> float:
@@ -143,6 +170,7 @@ class GradeResult:
             "stdout_visibility": "hidden",
             "gradable": self.gradable,
             "reason": self.reason,
+            "failure": self.failure,
             "tests": [test.to_gradescope() for test in self.tests],
             "manual_answers": [asdict(answer) for answer in self.manual_answers],
             "extra_data": {
@@ -151,6 +179,7 @@ class GradeResult:
                 "sandbox": self.sandbox,
                 "environment": self.environment,
                 "notes": self.notes,
+                "staff_detail": self.staff_detail,
             },
         }
 
@@ -168,6 +197,8 @@ class GradeResult:
             sandbox=extra.get("sandbox", ""),
             environment=extra.get("environment", {}),
             notes=list(extra.get("notes", [])),
+            failure=data.get("failure") if data.get("failure") in FAILURES else None,
+            staff_detail=str(extra.get("staff_detail") or ""),
         )
 
     def to_strict_json(self) -> dict[str, Any]:
@@ -188,7 +219,15 @@ class GradeResult:
 
     @classmethod
     def not_gradable(cls, assignment: str, reason: str, **kw: Any) -> GradeResult:
-        return cls(assignment=assignment, gradable=False, reason=reason, **kw)
+        """The submission's own failure: ``reason`` says what is wrong and what to upload."""
+        return cls(assignment=assignment, gradable=False, reason=reason, failure="submission", **kw)
+
+    @classmethod
+    def infrastructure_failure(cls, assignment: str, staff_detail: str, **kw: Any) -> GradeResult:
+        """Our failure: the student reads a plain sentence; ``staff_detail`` (an exception, a
+        log tail) is for staff only."""
+        return cls(assignment=assignment, gradable=False, reason=INFRASTRUCTURE_REASON,
+                   failure="infrastructure", staff_detail=staff_detail, **kw)
 
 
 def _finite(value: Any) -> Any:

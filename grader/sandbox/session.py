@@ -9,6 +9,7 @@ check alone. The run's wall-clock budget is shared by all checks.
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from grader import errors
 from grader.sandbox.base import Launcher, SandboxSpec, StudentProcess, describe_exit
 from grader.student_side import wire
 
+log = logging.getLogger(__name__)
 #: How long the student process may take to start (import numpy and torch) before we
 #: call the sandbox broken. Student code does not run before "ready".
 STARTUP_TIMEOUT_S = 120.0
@@ -149,7 +151,7 @@ class StudentSession:
         if event == "failed":
             kind = payload.get("kind", "exception")
             if kind == "bad_request":
-                raise errors.GradingError(f"grader bug: the sandbox rejected the request: {payload.get('message')}")
+                self._forged_reply(process, payload)
             exc_type = _FAILURE_KINDS.get(kind, errors.StudentException)
             message_text = payload.get("message", "")
             if exc_type is errors.StudentException and payload.get("type"):
@@ -157,6 +159,20 @@ class StudentSession:
             raise exc_type(message_text, output=self.last_output, traceback=payload.get("traceback", ""))
         self._discard(process)
         raise errors.ProtocolViolation(f"unexpected event {event!r} from the student process", output=self.last_output)
+
+    def _forged_reply(self, process: StudentProcess, payload: dict[str, Any]) -> None:
+        """A ``bad_request`` reply. The trusted side sends only well-formed requests, and the
+        student's code shares its process with the serve loop (it can write frames): the
+        reply is the submission's doing, a protocol failure, and staff hear of it."""
+        self._discard(process)
+        self.log.crashes.append("sent a forged 'bad_request' reply")
+        detail = str(payload.get("message", ""))[:200]
+        log.warning("the student process answered a well-formed request with bad_request (%r): "
+                    "counted as the submission's protocol violation", detail)
+        raise errors.ProtocolViolation(
+            "your code wrote a 'bad_request' reply to the grader's channel: the grader's requests are "
+            "well formed, so this reply came from the submission, not from the grader. Do not write to "
+            "file descriptors you did not open; the sandbox was restarted", output=self.last_output)
 
     def _ended(self, process: StudentProcess, reason: Exception | None) -> Any:
         """The process closed its stream or wrote garbage: find out why and report it."""

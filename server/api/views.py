@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.results import GradeResult
+from grader.results.model import INFRASTRUCTURE_REASON
 from grader.results.outcomes import outcome_label
 from server.api import API_PREFIX
 from server.crud import submissions as crud
 from server.crud.manual_grades import AnswerGrade, answer_grades
-from server.feedback import ViewedResult, result_for_viewer, sees_everything
+from server.feedback import ViewedResult, failed_on_our_side, result_for_viewer, sees_everything
 from server.gradebook import counted_submission
 from server.models import Job, ManualGrade, Result, Submission, User, utcnow
 from server.schemas.submissions import (
@@ -50,21 +52,39 @@ def score_public(score: Score) -> ScorePublic:
 
 
 def submission_summaries(session: Session, submissions: list[Submission],
-                         counted: set[str] | None = None) -> list[SubmissionSummary]:
-    """``counted``: ids of the submissions that count, when the caller knows them."""
-    results = crud.graded_results(crud.current_results(session, [s.id for s in submissions]))
+                         counted: set[str] | None = None, *, viewer: User | None = None) -> list[SubmissionSummary]:
+    """``counted``: ids of the submissions that count, when the caller knows them. ``viewer``
+    decides how much of a failure's reason shows (without one, what a student sees)."""
+    stored = crud.current_results(session, [s.id for s in submissions])
+    results = crud.graded_results(stored)
     grades = answer_grades(session, submissions, results)
+    failed_jobs = crud.latest_jobs(session, [s.id for s in submissions
+                                             if s.status == "failed" and s.id not in stored])
+    staff = viewer is not None and viewer.role == "instructor"
     summaries = []
     for submission in submissions:
         given = grades.get(submission.id, {})
         score = submission_score(submission, results.get(submission.id), given)
+        failure, reason = _failure(stored.get(submission.id), failed_jobs.get(submission.id), staff=staff)
         summaries.append(SubmissionSummary(
             id=submission.id, assignment_id=submission.assignment_id, student=submission.student.name,
             filename=submission.filename, status=submission.status, submitted_at=submission.created_at,
             status_url=status_url(submission.id), score=score_public(score) if score else None,
             counts=None if counted is None else submission.id in counted,
-            to_grade=sum(1 for grade in given.values() if grade.needs_grading)))
+            to_grade=sum(1 for grade in given.values() if grade.needs_grading), failure=failure, reason=reason))
     return summaries
+
+
+def _failure(stored: Result | None, failed_job: Job | None, *, staff: bool) -> tuple[str | None, str | None]:
+    """(whose failure, the reason) of a submission without a score; (None, None) otherwise."""
+    if failed_job is not None:
+        return "infrastructure", _failure_reason(failed_job, staff=staff, short=True)
+    if stored is None or stored.gradable:
+        return None, None
+    result = GradeResult.from_gradescope(stored.data)
+    if failed_on_our_side(result):
+        return "infrastructure", result.reason if staff else INFRASTRUCTURE_REASON
+    return result.failure or "submission", result.reason
 
 
 def view_version(session: Session, submission: Submission, viewer: User, now: datetime | None = None) -> str:
@@ -119,6 +139,17 @@ class SubmissionLook:
     reason: str | None
     result_count: int
     counted: Submission | None
+    failure: str | None = None           # whose failure a submission without a score is
+    staff_error: str | None = None       # instructors only: what failed on our side, in full
+
+    @property
+    def status_text(self) -> str:
+        """The status in words: a failure of ours is not the student's "failed"."""
+        if self.failure == "infrastructure":
+            return f"{outcome_label('infrastructure').word}; staff are told"
+        if self.failure == "submission":
+            return "not gradable"
+        return self.submission.status
 
     @property
     def counts(self) -> bool | None:
@@ -145,19 +176,25 @@ def look_at(session: Session, submission: Submission, viewer: User, now: datetim
                              for c in checks_so_far]
         progress = Progress(done=raw.get("done", 0), total=raw.get("total", 0), checks=checks_so_far)
 
-    viewed, grades, score, reason = None, {}, None, None
+    viewed, grades, score, reason, failure, staff_error = None, {}, None, None, None, None
     if stored is not None:
         viewed = result_for_viewer(stored.data, role=viewer.role, due_at=submission.assignment.due_at, now=now)
         reason = viewed.result.reason
         if stored.gradable:
             grades = answer_grades(session, [submission], {submission.id: viewed.result}).get(submission.id, {})
             score = submission_score(submission, viewed.result, grades)
+        else:
+            failure = "infrastructure" if failed_on_our_side(viewed.result) else "submission"
+            staff_error = viewed.result.staff_detail or None   # emptied for anyone but instructors
     if submission.status == "failed" and stored is None and job is not None:
-        reason = _failure_reason(job, show_error=viewer.role == "instructor")
+        staff = viewer.role == "instructor"
+        failure, reason = "infrastructure", _failure_reason(job, staff=staff, short=True)
+        staff_error = job.error if staff else None
     return SubmissionLook(submission=submission, viewer=viewer, submitted_by=submitter.name if submitter else "",
                           progress=progress, viewed=viewed, graded_at=stored.created_at if stored else None,
                           grades=grades, score=score, reason=reason, result_count=result_count or 0,
-                          counted=counted_submission(session, submission))
+                          counted=counted_submission(session, submission), failure=failure,
+                          staff_error=staff_error)
 
 
 def submission_public(session: Session, submission: Submission, viewer: User,
@@ -187,6 +224,7 @@ def submission_public(session: Session, submission: Submission, viewer: User,
         status_url=status_url(submission.id), score=score_public(look.score) if look.score else None,
         counts=look.counts, to_grade=look.to_grade, size=submission.size, submitted_by=look.submitted_by,
         progress=look.progress, gradable=look.viewed.result.gradable if look.viewed else None, reason=look.reason,
+        failure=look.failure, staff_detail=look.staff_error,
         graded_at=look.graded_at, checks=checks, manual_items=items, result_count=look.result_count,
         score_policy=submission.assignment.score_policy, counted_id=look.counted.id if look.counted else None,
         page_url=page_url(submission.id))
@@ -219,9 +257,18 @@ def submission_report_text(look: SubmissionLook, *, width: int, page: str) -> st
     return "".join(lines)
 
 
-def _failure_reason(job: Job, *, show_error: bool) -> str:
-    """Why a job failed. The error text is the service's own (paths, tracebacks): only
-    instructors see it; students learn that it is not their fault and what happens next."""
-    detail = f": {job.error or 'unknown error'}" if show_error else ""
-    return (f"grading failed after {job.attempts} attempt(s){detail}. "
-            "This is the service's fault, not yours; an instructor can regrade it.")
+def _failure_reason(job: Job, *, staff: bool, short: bool = False) -> str:
+    """Why a job failed for staff. Its error is the service's own (exceptions, paths, the
+    grading log's tail): only instructors read it, the first line of it in a list
+    (``short``). Students read that it is our failure, that it counts neither as a score
+    nor toward their cap, and what happens next."""
+    if not staff:
+        return ("Not graded yet: grading failed on our side, not because of your submission, and staff have "
+                "been told. It has no score and does not count toward your daily submission limit; an "
+                "instructor will regrade it.")
+    error = job.error or "unknown error"
+    if short:
+        first = error.strip().splitlines()[0] if error.strip() else error
+        error = first if len(first) <= 200 else first[:199] + "…"
+    return (f"Failed for staff after {job.attempts} attempt(s), our failure, not the submission's: {error}. "
+            "Regrade it once the cause is fixed.")

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from grader.results import GradeResult
@@ -78,10 +78,18 @@ def create_submission(session: Session, *, assignment: Assignment, student: User
     return Accepted(submission, job, False)
 
 
+def failed_on_our_side():
+    """SQL condition: the submission failed with no result at all, so its grading job failed
+    for staff (an infrastructure failure: the submission's own failures store a result)."""
+    return (Submission.status == "failed") & ~exists().where(Result.submission_id == Submission.id)
+
+
 def _recent(session: Session, assignment: Assignment, student: User, now: datetime) -> list[datetime]:
+    """When the student's submissions of the last day were made, for the daily cap; those
+    that failed on our side are left out (our failure must not use up the student's cap)."""
     return list(session.scalars(select(Submission.created_at).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id,
-        Submission.created_at > now - DAY)))
+        Submission.created_at > now - DAY, ~failed_on_our_side())))
 
 
 def get_submission(session: Session, submission_id: str, viewer: User) -> Submission:
@@ -142,6 +150,14 @@ def result_history(session: Session, submission_id: str) -> list[tuple[Result, J
 
 def latest_job(session: Session, submission_id: str) -> Job | None:
     return session.scalar(select(Job).where(Job.submission_id == submission_id).order_by(Job.id.desc()).limit(1))
+
+
+def latest_jobs(session: Session, submission_ids: list[str]) -> dict[str, Job]:
+    """The newest job of each submission (those without one are left out)."""
+    if not submission_ids:
+        return {}
+    newest = (select(func.max(Job.id)).where(Job.submission_id.in_(submission_ids)).group_by(Job.submission_id))
+    return {job.submission_id: job for job in session.scalars(select(Job).where(Job.id.in_(newest)))}
 
 
 def request_regrade(session: Session, submission: Submission) -> Job | None:

@@ -10,16 +10,22 @@ worker's late result is discarded and the job counts once.
     queued --claim--> running --complete--> done      (a result row; the submission is
       ^                  |                              done, or failed if not gradable)
       +-----requeue------+--give_up (attempts spent)--> failed
+
+A result is stored only when the run was the submission's to win or lose (graded, or not
+gradable because of the upload). A run that failed on our side (an exception in the
+worker, the sandbox or the data unavailable, the trusted session ending without results)
+is given back instead: requeued for any worker, and failed for staff once its attempts are
+spent. A submission that is failed with no result at all therefore failed on our side.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from grader.results import GradeResult
@@ -56,12 +62,18 @@ def claim(db: Database, job_id: int, owner: str, lease_s: float) -> Lease | None
         return Lease(job_id, token, job.submission_id, owner, job.attempts)
 
 
-def queued_jobs(db: Database, queues: list[str] | None = None, limit: int = 8) -> list[int]:
-    """Ids of queued jobs, oldest first (optionally only those of ``queues``: cpu, gpu)."""
+def queued_jobs(db: Database, queues: list[str] | None = None, limit: int = 8, *,
+                retry_delay_s: float = 0.0, now: datetime | None = None) -> list[int]:
+    """Ids of queued jobs, oldest first (optionally only those of ``queues``: cpu, gpu).
+    ``retry_delay_s``: leave out jobs given back less than this long after their last claim,
+    so a failure of ours (a sandbox that would not start) is not retried at once."""
     with db.session() as session:
         statement = select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(limit)
         if queues is not None:
             statement = statement.where(Job.queue.in_(queues))
+        if retry_delay_s > 0:
+            ready = (now or utcnow()) - timedelta(seconds=retry_delay_s)
+            statement = statement.where(or_(Job.attempts == 0, Job.started_at.is_(None), Job.started_at <= ready))
         return list(session.scalars(statement))
 
 

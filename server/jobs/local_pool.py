@@ -71,7 +71,7 @@ class LocalPool:
                     self._wake.wait(POLL_S)
 
     def _run_one(self, context: WorkerContext) -> bool:
-        for job_id in leases.queued_jobs(self.database):
+        for job_id in leases.queued_jobs(self.database, retry_delay_s=self.settings.job_retry_delay_s):
             if self._stopping.is_set():
                 return False
             if run_job(context, job_id) != "skipped":

@@ -101,8 +101,10 @@ class Reaper:
                                           self.settings.job_max_attempts)
                 if status is not None:
                     (report.failed if status == "failed" else report.requeued).append(job.id)
-                    log.warning("job taken back", extra={"job_id": job.id, "submission_id": job.submission_id,
-                                                         "status": status, "reason": why})
+                    # A job failed for staff is an infrastructure failure someone must look at.
+                    report_at = log.error if status == "failed" else log.warning
+                    report_at("job taken back", extra={"job_id": job.id, "submission_id": job.submission_id,
+                                                       "status": status, "reason": why})
         if self._dispatch is not None:
             report.dispatched = self._redispatch(now)
         return report

@@ -2,7 +2,8 @@
 
 Both dispatchers end here: a local pool thread and a Celery task call :func:`run_job`
 with a job id. While grading, a heartbeat renews the lease and records progress
-("running 12/48"); the result is stored only if the lease is still ours.
+("running 12/48"); the result is stored only if the lease is still ours. A run that failed
+on our side stores nothing: the job is given back (see :mod:`server.jobs.lease`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gradelab.settings import Settings
+from grader.results import GradeResult
 from server.core.db import Database
 from server.core.logging import submission_context
 from server.crud.assignments import master_path
@@ -59,15 +61,44 @@ def run_job(ctx: WorkerContext, job_id: int) -> str:
             result = _grade(ctx, lease)
         except Exception as exc:  # an error of ours, not of the submission: try again elsewhere
             heartbeat.stop()
-            log.exception("grading raised", extra={"job_id": job_id})
-            return leases.give_back(ctx.database, lease, f"{type(exc).__name__}: {exc}", settings.job_max_attempts)
+            log.exception("grading raised", extra={"job_id": job_id, "submission_id": lease.submission_id,
+                                                   "attempt": lease.attempt})
+            return _give_back(ctx, lease, f"{type(exc).__name__}: {exc}")
         heartbeat.stop()
+        if result.infrastructure_failed:  # ours: no result is stored; the job goes back
+            log.error("grading could not run (our failure, not the submission's)",
+                      extra={"job_id": job_id, "submission_id": lease.submission_id, "attempt": lease.attempt,
+                             "detail": result.staff_detail})
+            return _give_back(ctx, lease, result.staff_detail or result.reason or "unknown failure")
         elapsed = time.monotonic() - started
         stored = leases.complete(ctx.database, lease, result, elapsed)
         log.info("grading finished" if stored else "grading finished after the lease was lost; result discarded",
                  extra={"job_id": job_id, "score": result.score, "max_score": result.max_score,
                         "gradable": result.gradable, "grading_s": round(elapsed, 3)})
+        _tell_staff(lease, result)
         return "done" if stored else "lost"
+
+
+def _give_back(ctx: WorkerContext, lease: leases.Lease, error: str) -> str:
+    """Requeue the job for another try (any worker may take it), or, its attempts spent,
+    fail it for staff: the submission then reads "not graded: our failure"."""
+    status = leases.give_back(ctx.database, lease, error, ctx.settings.job_max_attempts)
+    if status == "failed":
+        log.error("job failed for staff after its last attempt; an instructor can regrade it",
+                  extra={"job_id": lease.job_id, "submission_id": lease.submission_id, "attempts": lease.attempt,
+                         "error": error[-2000:]})
+    return status
+
+
+def _tell_staff(lease: leases.Lease, result: GradeResult) -> None:
+    """Checks our side failed on (grader_error) and forged protocol traffic: in the log, for staff."""
+    ids = {"job_id": lease.job_id, "submission_id": lease.submission_id}
+    ours = [check.id for check in result.tests if check.outcome == "grader_error"]
+    if ours:
+        log.error("grader error on checks (our failure)", extra={**ids, "checks": ours})
+    forged = [check.id for check in result.tests if check.outcome == "protocol"]
+    if forged:
+        log.warning("the submission broke the grader's protocol (its failure)", extra={**ids, "checks": forged})
 
 
 def _grade(ctx: WorkerContext, lease: leases.Lease):

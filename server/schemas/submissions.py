@@ -87,6 +87,12 @@ class SubmissionSummary(BaseModel):
     counts: bool | None = Field(None, description="Whether this is the submission that counts for its student "
                                                   "(the assignment's score policy); null while none is graded.")
     to_grade: int = Field(0, description="Free-text answers of this submission waiting for a person.")
+    failure: Literal["submission", "infrastructure"] | None = Field(
+        None, description="Whose failure a submission without a score is: the submission's own (the reason says "
+                          "what to upload instead) or ours (infrastructure: retried, then failed for staff; it "
+                          "counts neither as a score nor toward the daily cap).")
+    reason: str | None = Field(None, description="Why the submission could not be graded. Students read a plain "
+                                                 "sentence for our failures; instructors also read the error.")
 
 
 class SubmissionPublic(SubmissionSummary):
@@ -94,7 +100,8 @@ class SubmissionPublic(SubmissionSummary):
     submitted_by: str
     progress: Progress | None = Field(None, description="While queued or running: checks done so far.")
     gradable: bool | None = None
-    reason: str | None = Field(None, description="Why the submission could not be graded, or the error.")
+    staff_detail: str | None = Field(None, description="Instructors only: what failed on our side, in full (the "
+                                                       "exception, the grading log's tail).")
     graded_at: datetime | None = None
     checks: list[CheckPublic] = []
     manual_items: list[ManualItemPublic] = []

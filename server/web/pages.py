@@ -147,7 +147,7 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
     if filters.to_grade:  # which answers wait is known only from the results: read them all
         rows, _ = crud.list_submissions(session, user, assignment_id=filters.assignment, student=filters.student,
                                         status=filters.status, limit=100_000)
-        summaries = [row for row in submission_summaries(session, rows, counted_ids(session, rows))
+        summaries = [row for row in submission_summaries(session, rows, counted_ids(session, rows), viewer=user)
                      if row.to_grade]
         count = len(summaries)
         summaries = summaries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
@@ -155,7 +155,7 @@ def home(user: WebUser, session: SessionDep, assignment: str | None = None, stud
         rows, count = crud.list_submissions(session, user, assignment_id=filters.assignment,
                                             student=filters.student, status=filters.status,
                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        summaries = submission_summaries(session, rows, counted_ids(session, rows))
+        summaries = submission_summaries(session, rows, counted_ids(session, rows), viewer=user)
     pages = max(1, math.ceil(count / PAGE_SIZE))
     shown = summaries
 

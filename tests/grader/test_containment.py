@@ -204,6 +204,27 @@ def test_garbage_on_the_protocol_stream(grade_toy, toy_submission):
     graded(grade_toy(sub), {"protocol", "passed", "crashed"})
 
 
+def test_a_forged_bad_request_reply_is_the_students_protocol_failure(grade_toy, toy_submission):
+    """The student shares the process with the serve loop, so it can write a well-formed
+    frame: a ``bad_request`` the trusted side never provokes. Only relu loses, as protocol."""
+    sub = with_relu(toy_submission, """
+        import os
+        from student_side import wire
+        frame = wire.encode("failed", {"kind": "bad_request", "type": "",
+                                       "message": "unknown scenario (forged by the submission)"})
+        for fd in range(3, 20):
+            try:
+                os.write(fd, frame)
+            except OSError:
+                pass
+        return x
+    """)
+    relu = graded(grade_toy(sub), "protocol")
+    assert relu.score == 0
+    assert "bad_request" in relu.message and "your code" in relu.message.lower()
+    assert "grader bug" not in relu.message and "not your fault" not in relu.message
+
+
 def with_notebook_cell(toy_submission, code: str) -> Path:
     """Add a code cell after scale's in the submitted Toy notebook (its definitions are loaded)."""
     path = toy_submission / "Toy.ipynb"

@@ -54,3 +54,35 @@ def test_after_the_due_date_and_for_instructors_hidden_checks_are_shown_in_full(
     for role, due in (("student", NOW - timedelta(seconds=1)), ("instructor", NOW + timedelta(days=3))):
         viewed = result_for_viewer(broken, role=role, due_at=due, now=NOW)
         assert by_id(viewed)["affine_hidden"].message == "Passed." and not viewed.concealed
+
+
+def test_students_never_see_what_failed_on_our_side(toy_results):
+    """A grader_error check's trusted traceback and an infrastructure failure's log tail
+    are for staff: students and CI read plain sentences; instructors read everything."""
+    from dataclasses import replace
+
+    from grader.results import GradeResult
+    from grader.results.model import INFRASTRUCTURE_REASON
+
+    trusted = 'Traceback (most recent call last):\n  File "/srv/gradelab/grader/plugin/hooks.py", line 9'
+    tests = [replace(check, outcome="grader_error", message=f"Internal grader error:\n{trusted}")
+             if check.id == "relu" else check for check in toy_results["reference"].tests]
+    data = replace(toy_results["reference"], tests=tests).to_strict_json()
+    ours = GradeResult.infrastructure_failure("toy", "pytest.log ends:\n/srv/gradelab/var/grade-x/pytest.log")
+    for role in ("student", "ci"):
+        relu = by_id(result_for_viewer(data, role=role, due_at=None, now=NOW))["relu"]
+        assert relu.outcome == "grader_error" and "/srv" not in relu.message and "Traceback" not in relu.message
+        failed = result_for_viewer(ours.to_strict_json(), role=role, due_at=None, now=NOW).result
+        assert (failed.reason, failed.staff_detail) == (INFRASTRUCTURE_REASON, "")
+    assert trusted in by_id(result_for_viewer(data, role="instructor", due_at=None, now=NOW))["relu"].message
+    staff = result_for_viewer(ours.to_strict_json(), role="instructor", due_at=None, now=NOW).result
+    assert "/srv/gradelab/var" in staff.staff_detail
+
+
+def test_a_stored_result_from_before_failures_were_typed_hides_its_log_tail_too():
+    from grader.results.model import INFRASTRUCTURE_REASON
+
+    old = {"gradable": False, "tests": [], "extra_data": {"assignment": "toy"},
+           "reason": "internal grader error: the grading session ended without results:\n/srv/gradelab/x.py"}
+    assert result_for_viewer(old, role="student", due_at=None, now=NOW).result.reason == INFRASTRUCTURE_REASON
+    assert "/srv/gradelab" in result_for_viewer(old, role="instructor", due_at=None, now=NOW).result.reason

@@ -79,7 +79,8 @@ def list_submissions(user: CurrentUser, session: SessionDep,
     """Your submissions (students, CI), or everyone's with filters (instructors), newest first."""
     rows, count = crud.list_submissions(session, user, assignment_id=assignment, student=student,
                                         status=status, limit=limit, offset=offset)
-    return SubmissionsPublic(data=submission_summaries(session, rows, counted_ids(session, rows)), count=count)
+    return SubmissionsPublic(data=submission_summaries(session, rows, counted_ids(session, rows), viewer=user),
+                             count=count)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, responses=NOT_MODIFIED)

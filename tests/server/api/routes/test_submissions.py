@@ -221,6 +221,7 @@ def test_a_failed_job_shows_its_error_to_instructors_only(client, users, databas
                         .values(status="failed", attempts=3, error="OSError: /srv/gradelab/var/tmp is full"))
     student_view = client.get(body["status_url"], headers=auth(users["alice"])).json()
     instructor_view = client.get(body["status_url"], headers=auth(users["prof"])).json()
-    assert student_view["status"] == "failed" and "not yours" in student_view["reason"]
+    assert student_view["status"] == "failed" and student_view["failure"] == "infrastructure"
+    assert "not because of your submission" in student_view["reason"]
     assert "/srv/gradelab" not in student_view["reason"]
     assert "OSError: /srv/gradelab/var/tmp is full" in instructor_view["reason"]
