@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.api import API_PREFIX
+from server.api.content_disposition import attachment
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.upload import receive_file
 from server.crud import assignments as crud
@@ -63,7 +64,7 @@ def release_zip_response(session: Session, assignment_id: str, user: User) -> Re
         raise NotFound(f"{assignment_id} has no release to download yet; an instructor uploads one with "
                        f"PUT /api/v1/assignments/{assignment_id}/release")
     return Response(assignment.release_zip, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{assignment_id}.zip"',
+                    headers={"Content-Disposition": attachment(f"{assignment_id}.zip"),
                              "ETag": f'"{assignment.release_sha256}"'})
 
 

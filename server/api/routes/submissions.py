@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
+from server.api.content_disposition import attachment
 from server.api.conditional import NOT_MODIFIED, not_modified
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
@@ -118,7 +119,7 @@ def download_upload(submission_id: str, user: InstructorUser, session: SessionDe
     submission = crud.get_submission(session, submission_id, user)
     data = session.get(Upload, submission.id).data
     return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{submission.filename}"'})
+                    headers={"Content-Disposition": attachment(submission.filename)})
 
 
 @router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=RegradeAccepted)
