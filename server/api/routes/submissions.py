@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from server.api.content_disposition import attachment
 from server.api.conditional import NOT_MODIFIED, not_modified
+from server.api.content_disposition import attachment
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.views import (

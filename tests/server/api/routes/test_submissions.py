@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import update
 
 from server.models import Assignment
-from tests.server.factories import add_submission, auth, finish_queued_jobs, stored_rows, toy_files, toy_zip, upload
+from tests.server.factories import (
+    add_submission,
+    auth,
+    finish_queued_jobs,
+    stored_rows,
+    toy_files,
+    toy_zip,
+    upload,
+)
 
 
 def set_policy(database, **values):
