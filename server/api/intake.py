@@ -22,6 +22,7 @@ from gradelab.settings import Settings
 from server.api.upload import receive_file
 from server.api.views import status_url
 from server.core.logging import submission_context
+from server.core.private_files import private_directory
 from server.crud import submissions as crud
 from server.crud.assignments import get_assignment, master_path
 from server.crud.users import require_user
@@ -54,8 +55,7 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
         return target, owner, replay, replayed
 
     target, owner, replay, replayed = await run_in_threadpool(precheck)
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch = private_directory(Path(settings.var_dir) / "tmp")
     directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
     try:
         received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)

@@ -15,6 +15,7 @@ from server.api import API_PREFIX
 from server.api.content_disposition import attachment
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.upload import receive_file
+from server.core.private_files import private_directory
 from server.crud import assignments as crud
 from server.crud.submissions import regrade_assignment
 from server.errors import NotFound
@@ -92,8 +93,7 @@ async def upload_release(assignment_id: str, request: Request, user: InstructorU
         return assignment
 
     assignment = await run_in_threadpool(precheck)
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch = private_directory(Path(settings.var_dir) / "tmp")
     directory = Path(tempfile.mkdtemp(prefix="bundle-", dir=scratch))
     try:
         received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
