@@ -209,6 +209,7 @@ def test_a_burst_of_uploads_is_all_accepted(settings, database, toy, users):
     from tests.server.conftest import LiveServer
 
     settings.db_pool_size, settings.db_pool_overflow = 4, 0
+    settings.refused_upload_limit = 100  # one user's uploads in flight count toward it: not this test's subject
     data = toy_zip()
 
     def post(_):
