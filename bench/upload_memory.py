@@ -5,9 +5,10 @@ Each tree (this checkout, and a baseline exported with ``git archive``, default 
 serves Assignment 2 from a fresh var/ (SQLite, no grading workers) under this checkout's
 virtual environment; one student uploads, in a fresh server process each time:
 
-- ``bomb``: the observed upload, a ~23 MB zip (ratio ~8, under the compression-bomb check)
-  holding a ~195 MB BatchNormalization.ipynb that nbformat rejects: refused either way;
-- ``fits``: a valid ~24 MB notebook (under the 25 MiB cap) in a zip: accepted either way,
+- ``bomb``: the observed upload, a zip of about 23 MB (ratio about 8, under the compression-
+  bomb check) holding a 195 MiB BatchNormalization.ipynb that nbformat rejects: refused
+  either way;
+- ``fits``: a valid 24 MiB notebook (under the 25 MiB cap) in a zip: accepted either way,
   to show what a large honest upload costs.
 
 The server's peak RSS is its VmHWM (the kernel's high-water mark) after the answer, less its
@@ -62,13 +63,17 @@ SERVE = ("import uvicorn; from server.app import create_app; "
 
 
 def notebook_bytes(size: int, *, valid: bool) -> bytes:
-    """A notebook of about ``size`` bytes: one stream output of random 0s and 1s (1 bit of
-    entropy a byte: deflate gets about 8x, like the observed upload)."""
+    """A notebook of about ``size`` bytes: one stream output printed as lines of 120 random
+    0s and 1s (one in six a 1: deflate gets about 8x, like the observed upload; lines
+    repeat only 1 MiB apart, beyond deflate's 32 KiB window)."""
     rng = random.Random(0)
-    line = "".join(rng.choice("01") for _ in range(1 << 16)) + "\n"
+    pool = "".join(rng.choices("01", weights=(0.83, 0.17), k=1 << 20))
+    lines = [pool[start:start + 120] + "\n" for start in range(0, len(pool) - 120, 120)]
+    per_line = len(json.dumps(lines[0])) + 2  # quoted, escaped, and ", "
+    text = lines * (size // (len(lines) * per_line) + 1)
     cell = {"cell_type": "code" if valid else "raw-ish", "id": "big", "metadata": {}, "execution_count": 1,
             "source": "print(x)", "outputs": [{"output_type": "stream", "name": "stdout",
-                                               "text": [line] * (size // len(line))}]}
+                                               "text": text[:size // per_line]}]}
     return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}).encode()
 
 
@@ -172,10 +177,10 @@ def main() -> None:
             "| growth before / after |",
             "|---|---|---:|---:|---|---:|---:|---:|",
         ]
-        names = {"bomb": "{nb} MB notebook nbformat rejects, in a {z} MB zip",
-                 "fits": "{nb} MB valid notebook (under the 25 MiB cap), in a {z} MB zip"}
+        names = {"bomb": "{nb} MiB notebook nbformat rejects, in a {z} MiB zip",
+                 "fits": "{nb} MiB valid notebook (under the 25 MiB cap), in a {z} MiB zip"}
         for case, notebook_size, zip_size, before, after in rows:
-            label = names[case].format(nb=round(notebook_size / 1e6), z=round(zip_size / 1e6))
+            label = names[case].format(nb=round(notebook_size / 2**20), z=round(zip_size / 2**20))
             ratio = before["growth_mib"] / max(after["growth_mib"], 1.0)
             lines.append(f"| {label} | {before['status']} | {before['growth_mib']:.0f} MiB | {before['seconds']:.1f} s "
                          f"| {after['status']} | {after['growth_mib']:.0f} MiB | {after['seconds']:.1f} s "
