@@ -8,8 +8,11 @@ umask can only remove bits: there is no moment when the path is open to others.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+
+log = logging.getLogger("gradelab.files")
 
 DIRECTORY_MODE = 0o700
 FILE_MODE = 0o600
@@ -32,7 +35,11 @@ def private_directory(path: Path, *, tighten_existing: bool = True) -> Path:
             pass
         directory.chmod(DIRECTORY_MODE)
     if tighten_existing and not missing:
-        path.chmod(DIRECTORY_MODE)
+        try:
+            path.chmod(DIRECTORY_MODE)
+        except PermissionError:  # another user's directory: say so, but keep serving
+            log.warning("%s belongs to another user and stays mode %o; make it the service's, mode 0700",
+                        path, path.stat().st_mode & 0o777)
     return path
 
 

@@ -65,3 +65,19 @@ def test_upload_scratch_directories_are_private(client, users, settings, umask):
     (settings.var_dir / "tmp").chmod(0o755)
     assert upload(client, users["alice"], toy_zip()).status_code == 202
     assert mode(settings.var_dir) == 0o700 and mode(settings.var_dir / "tmp") == 0o700
+
+
+
+def test_a_var_of_another_user_is_reported_not_fatal(tmp_path, monkeypatch, caplog):
+    """A service that does not own its var/ cannot chmod it (EPERM): it says so and serves."""
+    from server.core.private_files import private_directory
+
+    var = tmp_path / "var"
+    var.mkdir()
+
+    def refuse(self, mode):
+        raise PermissionError(1, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "chmod", refuse)
+    assert private_directory(var) == var
+    assert "belongs to another user" in caplog.text
