@@ -61,9 +61,10 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
     place = await run_in_threadpool(attempts.take_place, session, user, limit=settings.refused_upload_limit,
                                     window_s=settings.refused_upload_window_s)
     answered = False  # stored, or the replay of a stored upload: the place is given back
-    scratch = private_directory(Path(settings.var_dir) / "tmp")
-    directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
+    directory = None
     try:
+        scratch = private_directory(Path(settings.var_dir) / "tmp")
+        directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
         received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
         if replay is not None:
             crud.check_replay(replay, target, owner, received.sha256)
@@ -90,7 +91,8 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
         job, body = await run_in_threadpool(store)
         answered = True
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
         if not answered:  # refused, or the client went away: it counts either way
             await run_in_threadpool(attempts.keep_as_refusal, session, place)
     if job is not None:
