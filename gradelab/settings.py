@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 50 * 1024 * 1024
     zip_max_members: int = 2000
     zip_max_uncompressed_bytes: int = 200 * 1024 * 1024
+    # Uploads the service refuses cost it work; these bound that work (issue 7).
+    upload_notebook_max_bytes: int = Field(
+        25 * 1024 * 1024, gt=0, description="Largest notebook accepted, alone or inside a zip (uncompressed); "
+        "Assignment 2's notebooks with all their figures are a few MB.")
+    refused_upload_limit: int = Field(
+        10, ge=1, description="Refused uploads (413, 415, 422, 409) one user may send per window; the next "
+        "upload is answered 429 with Retry-After until the oldest leaves the window.")
+    refused_upload_window_s: int = Field(600, gt=0, description="The window refused uploads are counted over.")
     cpu_queue: str = Field("gradelab.cpu", description="Celery queue of CPU grading jobs.")
     gpu_queue: str = Field("gradelab.gpu", description="Celery queue of jobs that need a GPU (profile full).")
     job_max_attempts: int = Field(3, description="Claims of one job before it is marked failed.")

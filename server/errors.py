@@ -12,6 +12,7 @@
     ├── UnsupportedUpload              415     neither a zip nor a notebook
     ├── InvalidInput                   422     a submission the grader cannot read, a bad field
     └── TooManySubmissions             429     over the daily cap; carries Retry-After
+        └── TooManyRefusedUploads      429     too many refused uploads of late; Retry-After
 
 Each message says what is wrong and what to do; the app answers ``{"detail": message}``.
 """
@@ -74,3 +75,7 @@ class TooManySubmissions(ServiceError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class TooManyRefusedUploads(TooManySubmissions):
+    pass

@@ -229,3 +229,17 @@ class SimilarityReport(Base):
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     data: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSON, nullable=True))
+
+
+class UploadAttempt(Base):
+    """An upload of ``user``'s being checked (``refused`` false) or refused within the
+    last ``refused_upload_window_s`` (true, ``at`` the refusal). An accepted upload's row is
+    deleted with the transaction that stores it. Counted under the user's row lock
+    (:mod:`server.crud.upload_attempts`), so every API process shares one count."""
+
+    __tablename__ = "upload_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,7 +1,9 @@
 """Taking in a submission: the one path every upload takes, from the API or a web form.
 
-Everything is checked before anything is stored: the caller, the assignment, the cutoff
-and the daily cap before the body is read; its size while it streams; then its content.
+Everything is checked before anything is stored: the caller, the assignment, the cutoff,
+the daily cap and the limit on refused uploads before the body is read; its size while it
+streams; then its content, one member at a time. A refused upload stores nothing but its
+place in the count of refused uploads (:mod:`server.crud.upload_attempts`).
 Only a submission that passed all of that becomes rows (submission, upload, job), and
 its job is dispatched after the rows are committed, so a crash in between loses nothing
 (the reaper sends queued jobs the broker never got).
@@ -22,7 +24,9 @@ from gradelab.settings import Settings
 from server.api.upload import receive_file
 from server.api.views import status_url
 from server.core.logging import submission_context
+from server.core.private_files import private_directory
 from server.crud import submissions as crud
+from server.crud import upload_attempts as attempts
 from server.crud.assignments import get_assignment, master_path
 from server.crud.users import require_user
 from server.errors import Forbidden, InvalidInput
@@ -54,13 +58,23 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
         return target, owner, replay, replayed
 
     target, owner, replay, replayed = await run_in_threadpool(precheck)
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
+    place = await run_in_threadpool(attempts.take_place, session, user, limit=settings.refused_upload_limit,
+                                    window_s=settings.refused_upload_window_s)
+    answered = False  # stored, or the replay of a stored upload: the place is given back
+    directory = None
     try:
+        scratch = private_directory(Path(settings.var_dir) / "tmp")
+        directory = Path(tempfile.mkdtemp(prefix="upload-", dir=scratch))
         received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)
         if replay is not None:
             crud.check_replay(replay, target, owner, received.sha256)
+
+            def release():
+                attempts.give_back(session, place)
+                session.commit()
+
+            await run_in_threadpool(release)
+            answered = True
             return replayed
         upload_kind(received.path, received.head)
         master = master_path(settings, target.master)
@@ -70,12 +84,17 @@ async def accept_upload(request: Request, *, session: Session, settings: Setting
             accepted = crud.create_submission(
                 session, assignment=target, student=owner, submitter=user, filename=received.filename,
                 data=received.path.read_bytes(), sha256=received.sha256, idempotency_key=idempotency_key)
+            attempts.give_back(session, place)
             session.commit()
             return accepted.job, accepted_body(accepted.submission, replayed=accepted.replayed)
 
         job, body = await run_in_threadpool(store)
+        answered = True
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+        if not answered:  # refused, or the client went away: it counts either way
+            await run_in_threadpool(attempts.keep_as_refusal, session, place)
     if job is not None:
         with submission_context(body.id):
             log.info("submission accepted", extra={"assignment": target.id, "student": owner.name,

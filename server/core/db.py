@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode so status reads never wait for a writer, with a busy timeout so
 concurrent writers queue instead of failing. The schema comes from the Alembic migrations
-(:mod:`server.core.migrate`); nothing here creates tables.
+(:mod:`server.core.migrate`); nothing here creates tables. A SQLite database file (and so
+its WAL, which SQLite gives the same mode) is 0600, and the service's var/ 0700.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gradelab.settings import Settings
+from server.core.private_files import private_directory, private_file
 
 #: Seconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -26,7 +28,8 @@ def make_engine(url: str, *, pool_size: int = 20, pool_overflow: int = 40) -> En
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_directory(Path(parsed.database).parent, tighten_existing=False)
+            private_file(Path(parsed.database))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             pool_size=pool_size, max_overflow=pool_overflow,
@@ -54,6 +57,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
+        private_directory(settings.var_dir)
         return cls(settings.resolved_database_url(), pool_size=settings.db_pool_size,
                    pool_overflow=settings.db_pool_overflow)
 

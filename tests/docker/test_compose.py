@@ -36,12 +36,14 @@ def test_the_server_never_grades_and_workers_listen_on_the_gpu_and_cpu_queues():
     assert devices[0]["capabilities"] == ["gpu"]
 
 
-def test_every_process_shares_the_database_broker_and_secret():
+def test_every_process_shares_the_database_and_broker_and_only_workers_hold_the_secret():
+    """The secret key seeds the hidden inputs: the workers grade, the server never does
+    (it dispatches through Celery), so a server that gives itself away gives away no seed."""
     for name in ("server", "worker-gpu", "worker-cpu"):
         env = COMPOSE["services"][name]["environment"]
         assert env["GRADELAB_DATABASE_URL"].startswith("postgresql+psycopg://"), name
         assert env["GRADELAB_BROKER_URL"].startswith("redis://redis:"), name
-        assert "GRADELAB_SECRET_KEY" in env, name
+        assert ("GRADELAB_SECRET_KEY" in env) == name.startswith("worker-"), name
         assert set(env) <= SETTINGS, (name, set(env) - SETTINGS)
 
 

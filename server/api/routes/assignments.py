@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.api import API_PREFIX
+from server.api.content_disposition import attachment
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.upload import receive_file
+from server.core.private_files import private_directory
 from server.crud import assignments as crud
 from server.crud.submissions import regrade_assignment
 from server.errors import NotFound
@@ -63,7 +65,7 @@ def release_zip_response(session: Session, assignment_id: str, user: User) -> Re
         raise NotFound(f"{assignment_id} has no release to download yet; an instructor uploads one with "
                        f"PUT /api/v1/assignments/{assignment_id}/release")
     return Response(assignment.release_zip, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{assignment_id}.zip"',
+                    headers={"Content-Disposition": attachment(f"{assignment_id}.zip"),
                              "ETag": f'"{assignment.release_sha256}"'})
 
 
@@ -91,8 +93,7 @@ async def upload_release(assignment_id: str, request: Request, user: InstructorU
         return assignment
 
     assignment = await run_in_threadpool(precheck)
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch = private_directory(Path(settings.var_dir) / "tmp")
     directory = Path(tempfile.mkdtemp(prefix="bundle-", dir=scratch))
     try:
         received = await receive_file(request, directory, field_name="file", max_bytes=settings.upload_max_bytes)

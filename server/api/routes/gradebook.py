@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
+from server.api.content_disposition import attachment
 from server.api.deps import InstructorUser, SessionDep
 from server.crud.assignments import get_assignment
 from server.gradebook import gradebook_csv, gradebook_rows
@@ -29,4 +30,4 @@ def gradebook_response(session: Session, assignment_id: str, user: User, policy:
     assignment = get_assignment(session, assignment_id, user)
     rows = gradebook_rows(session, assignment, policy or assignment.score_policy)
     return Response(gradebook_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{assignment_id}-gradebook.csv"'})
+                    headers={"Content-Disposition": attachment(f"{assignment_id}-gradebook.csv")})

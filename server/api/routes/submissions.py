@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from server.api.conditional import NOT_MODIFIED, not_modified
+from server.api.content_disposition import attachment
 from server.api.deps import CurrentUser, InstructorUser, RuntimeDep, SessionDep, SettingsDep
 from server.api.intake import accept_upload
 from server.api.views import (
@@ -119,7 +120,7 @@ def download_upload(submission_id: str, user: InstructorUser, session: SessionDe
     submission = crud.get_submission(session, submission_id, user)
     data = session.get(Upload, submission.id).data
     return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{submission.filename}"'})
+                    headers={"Content-Disposition": attachment(submission.filename)})
 
 
 @router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=RegradeAccepted)

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from server.models import Assignment
-from tests.server.factories import auth, finish_queued_jobs, stored_rows, toy_files, toy_zip, upload
+from tests.server.factories import (
+    add_submission,
+    auth,
+    finish_queued_jobs,
+    stored_rows,
+    toy_files,
+    toy_zip,
+    upload,
+)
 
 
 def set_policy(database, **values):
@@ -200,6 +209,7 @@ def test_a_burst_of_uploads_is_all_accepted(settings, database, toy, users):
     from tests.server.conftest import LiveServer
 
     settings.db_pool_size, settings.db_pool_overflow = 4, 0
+    settings.refused_upload_limit = 100  # one user's uploads in flight count toward it: not this test's subject
     data = toy_zip()
 
     def post(_):
@@ -225,3 +235,42 @@ def test_a_failed_job_shows_its_error_to_instructors_only(client, users, databas
     assert "not because of your submission" in student_view["reason"]
     assert "/srv/gradelab" not in student_view["reason"]
     assert "OSError: /srv/gradelab/var/tmp is full" in instructor_view["reason"]
+
+
+
+def download_name(header: str) -> tuple[int, str | None]:
+    """How many parameters a mail-style parser finds in a Content-Disposition (``filename``
+    and ``filename*``: 2), and the name ``filename*`` gives (RFC 2231/5987 decoded; what
+    browsers and curl -J use when it is there)."""
+    from email.message import Message
+    from email.utils import collapse_rfc2231_value
+
+    message = Message()
+    message["Content-Disposition"] = header
+    params = message.get_params(header="content-disposition")[1:]
+    extended = [collapse_rfc2231_value(value) for _, value in params if isinstance(value, tuple)]
+    return len(params), extended[0] if len(extended) == 1 else None
+
+
+def test_an_upload_named_outside_latin_1_downloads_under_its_name(client, users):
+    """Such a name made the download answer 500."""
+    data, filename = toy_zip(), "Übung 2 – Łódź 提出.zip"
+    body = upload(client, users["alice"], data, filename).json()
+    response = client.get(body["status_url"] + "/file", headers=auth(users["prof"]))
+    assert response.status_code == 200 and response.content == data
+    assert download_name(response.headers["content-disposition"]) == (2, filename)
+
+
+@pytest.mark.parametrize("filename", ['toy"; filename="evil.sh', "toy\r\nSet-Cookie: gradelab=stolen.zip"])
+def test_a_stored_name_cannot_add_parameters_or_headers(client, users, database, filename):
+    """A quote ended the quoted name and added a parameter; CR LF would start a header.
+    (Uploads refuse control characters now; a name stored before, or by another path, must
+    still download safely.)"""
+    from server.models import Submission
+
+    submission_id, _ = add_submission(database, toy_zip())
+    with database.session() as session:
+        session.get(Submission, submission_id).filename = filename
+    response = client.get(f"/api/v1/submissions/{submission_id}/file", headers=auth(users["prof"]))
+    assert response.status_code == 200 and "set-cookie" not in response.headers
+    assert download_name(response.headers["content-disposition"]) == (2, filename)
