@@ -24,6 +24,7 @@ from gradelab.settings import Settings
 from grader.results import GradeResult
 from server.core.db import Database
 from server.core.logging import submission_context
+from server.core.private_files import private_directory
 from server.crud.assignments import master_path
 from server.jobs import lease as leases
 from server.jobs.priority import lower_priority
@@ -110,8 +111,7 @@ def _grade(ctx: WorkerContext, lease: leases.Lease):
         assignment = session.get(Assignment, submission.assignment_id)
         data = session.scalar(select(Upload.data).where(Upload.submission_id == submission.id))
         filename, master, profile = submission.filename, assignment.master, assignment.profile
-    scratch = Path(settings.var_dir) / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+    scratch = private_directory(Path(settings.var_dir) / "tmp")  # uploads wait here: the service's alone
     with tempfile.TemporaryDirectory(prefix=f"job-{lease.job_id}-", dir=scratch) as work:
         upload = Path(work) / filename  # the name matters: a lone notebook is graded by its name
         upload.write_bytes(data)

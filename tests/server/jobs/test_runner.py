@@ -22,6 +22,7 @@ def test_a_job_is_graded_and_its_progress_recorded(database, settings, toy):
         assert job.progress["checks"][0]["total"] == 4  # what `gradelab submit` prints: [1/4]
     assert run_job(WorkerContext(database, settings), job_id) == "skipped"  # done already
     assert not list((settings.var_dir / "tmp").glob("job-*"))  # the scratch copy is gone
+    assert (settings.var_dir / "tmp").stat().st_mode & 0o777 == 0o700  # uploads wait there: ours alone
 
 
 def test_a_lone_notebook_is_graded_under_its_own_name(database, settings, toy):
