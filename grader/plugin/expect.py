@@ -65,7 +65,7 @@ def mismatch(name: str, got: Any, want: Any, tol: float, atol: float = 0.0) -> s
     want_a = _as_array(name, want)
     got_a = _as_array(name, got)
     if got_a.shape != want_a.shape:
-        return f"{name} has shape {got_a.shape}, expected {want_a.shape}"
+        return f"{name}: expected shape {want_a.shape}, got {got_a.shape}"
     if not np.all(np.isfinite(got_a)):
         return f"{name} contains NaN or infinity"
     if not np.all(np.isfinite(want_a)):
@@ -116,7 +116,7 @@ def equal(got: Any, want: Any, *, name: str, case: str = "", hint: str | None = 
     if isinstance(want, np.ndarray) or isinstance(got, np.ndarray):
         got_a, want_a = np.asarray(got), np.asarray(want)
         if got_a.shape != want_a.shape:
-            problem = f"{name} has shape {got_a.shape}, expected {want_a.shape}"
+            problem = f"{name}: expected shape {want_a.shape}, got {got_a.shape}"
         elif not np.array_equal(got_a, want_a):
             problem = f"{name} differs in {int(np.sum(got_a != want_a))} of {got_a.size} entries"
         else:
@@ -136,7 +136,7 @@ def labels(got: Any, count: int, num_classes: int, *, name: str = "the predictio
     if not isinstance(got, np.ndarray):
         raise CheckFailed(_sentence(case, f"{name} are not an array ({type(got).__name__})", None))
     if got.shape != (count,):
-        raise CheckFailed(_sentence(case, f"{name} have shape {got.shape}, expected ({count},)", None))
+        raise CheckFailed(_sentence(case, f"{name}: expected shape ({count},), got {got.shape}", None))
     if not np.issubdtype(got.dtype, np.integer):
         raise CheckFailed(_sentence(case, f"{name} have dtype {got.dtype}, expected integer class indices", None))
     if count and (int(got.min()) < 0 or int(got.max()) >= num_classes):
