@@ -144,6 +144,29 @@ def labels(got: Any, count: int, num_classes: int, *, name: str = "the predictio
     return got.astype(np.int64, copy=False)
 
 
+def array(got: Any, *, name: str, shape: tuple[int, ...], kind: str = "fiub", case: str = "",
+          hint: str | None = None) -> np.ndarray:
+    """``got`` as an array of ``shape`` whose dtype kind is one of ``kind`` (numpy's letters:
+    f float, i/u integer, b bool), or CheckFailed saying what came back instead.
+
+    Checked before anything is computed with it, and nothing is converted first: a reply of
+    20M entries fails here without being copied."""
+    if not isinstance(got, np.ndarray):
+        raise CheckFailed(_sentence(case, f"{name} is a {type(got).__name__}, expected an array of shape {shape}", hint))
+    if got.shape != tuple(shape):
+        raise CheckFailed(_sentence(case, f"{name}: expected shape {tuple(shape)}, got {got.shape}", hint))
+    if got.dtype.kind not in kind:
+        raise CheckFailed(_sentence(case, f"{name} has dtype {got.dtype}, expected numbers", hint))
+    return got
+
+
+def mapping(got: Any, *, name: str, case: str = "") -> dict:
+    """``got`` if it is a dict (a reply's nested outputs), or CheckFailed."""
+    if not isinstance(got, dict):
+        raise CheckFailed(_sentence(case, f"{name} is a {type(got).__name__}, expected a dict", None))
+    return got
+
+
 def at_least(value: float, bound: float, *, name: str, case: str = "", hint: str | None = None) -> None:
     if not (value >= bound):
         raise CheckFailed(_sentence(case, f"{name} is {value:.4g}, needs at least {bound:.4g}", hint))
