@@ -22,8 +22,8 @@ import pytest
 
 from grader.plugin.keys import DETAILS_KEY, RUBRIC_ITEM_KEY, RUN_KEY, SESSION_KEY
 from grader.plugin.proxies import ReferenceProxy, StudentProxy
-from grader.plugin.series import SeriesRefused, bounded_series
 from grader.plugin.rubric import RubricItem
+from grader.plugin.series import SeriesRefused, bounded_series
 from grader.run_spec import RunSpec
 from grader.sandbox import SandboxSpec
 from grader.sandbox.session import StudentSession

@@ -4,9 +4,9 @@ grader.results.untrusted_text), tested in process."""
 import numpy as np
 import pytest
 
+from grader.errors import CheckFailed
 from grader.plugin import expect
 from grader.plugin.series import SeriesRefused, bounded_series
-from grader.errors import CheckFailed
 from grader.results.untrusted_text import clean, code_fence
 
 
