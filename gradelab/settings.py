@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     max_processes: int = 256
     max_output_bytes: int = 4 * 1024 * 1024
     max_message_bytes: int = Field(
-        64 * 1024 * 1024, description="Largest reply the trusted side reads from the sandbox (the largest "
-        "a correct submission sends is about 20 MiB); a bigger one is the submission's protocol failure.")
+        64 * 1024 * 1024, description="Largest reply the trusted side reads from the sandbox; a bigger one is "
+        "the submission's protocol failure. A correct submission's largest is the full profile's "
+        "ThreeLayerConvNet weights: 16 MiB (33 MiB in float64).")
     sandbox_threads: int | None = Field(
         None, description="torch/BLAS threads per student process; 0 = every core the grader may "
         "use; unset = 1 on the smoke profile, every core on the full profile.")
