@@ -142,7 +142,8 @@ class StudentProcess:
         stream = self.popen.stdout
         while True:
             try:
-                message = wire.read_message(stream, max_bytes=self.limits.max_message_bytes)
+                message = wire.read_message(stream, max_bytes=self.limits.max_message_bytes,
+                                            max_header_bytes=wire.MAX_REPLY_HEADER_BYTES)
             except wire.PeerClosed:
                 self._messages.put(None)
                 return

@@ -37,6 +37,10 @@ MAGIC = b"GLP1"
 _HEADER_LEN = struct.Struct("<I")
 _ARRAY_LEN = struct.Struct("<Q")
 MAX_HEADER_BYTES = 16 * 1024 * 1024
+#: The header of a reply the trusted side reads. A correct reply's is a few KiB (its arrays,
+#: loss histories included, travel as .npy blobs under the message cap), and JSON grows ~25x
+#: when parsed (each "[]," is a list object), so a reply's tree is kept small.
+MAX_REPLY_HEADER_BYTES = 1024 * 1024
 #: Names of shared files: a content hash, nothing a path could be smuggled through.
 _FILE_NAME = re.compile(r"^[0-9a-f]{64}\.npy$")
 
@@ -210,12 +214,12 @@ def _read_array(blob: bytearray, index: int) -> np.ndarray:
     return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
 
 
-def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
+def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024, max_header_bytes: int = MAX_HEADER_BYTES,
                  files_dir: Path | None = None) -> tuple[str, Any]:
     """The next ``(event, payload)``; raises :class:`PeerClosed` at a clean end of stream.
 
     ``max_bytes``: the largest message read (its header included, and never more than
-    ``MAX_HEADER_BYTES`` of header): a bigger one is refused before its data is read, with
+    ``max_header_bytes`` of header): a bigger one is refused before its data is read, with
     :class:`WireError`, as is anything that would make the reader allocate more than the
     frame holds (an .npy header declaring a larger shape, JSON nested too deep to parse).
     ``files_dir``: where ``{"__file__": ...}`` references point (the student side's view
@@ -228,9 +232,10 @@ def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
     if magic != MAGIC:
         raise WireError(f"bad frame marker {magic!r}: something other than the protocol wrote here")
     (header_len,) = _HEADER_LEN.unpack(_read_exact(stream, _HEADER_LEN.size, "header length"))
-    if header_len > min(MAX_HEADER_BYTES, max_bytes):
-        raise WireError(f"a message header of {header_len} bytes, over the {min(MAX_HEADER_BYTES, max_bytes)}-byte "
-                        "cap on messages (the limit is GRADELAB_MAX_MESSAGE_BYTES)")
+    header_cap = min(max_header_bytes, max_bytes)
+    if header_len > header_cap:
+        raise WireError(f"a message header of {header_len} bytes, over the {header_cap}-byte cap on headers "
+                        "(arrays go as arrays, not as lists)")
     try:
         header = json.loads(_read_exact(stream, header_len, "header"))
         event, tree, count = header["event"], header["payload"], int(header["arrays"])

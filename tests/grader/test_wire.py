@@ -117,6 +117,14 @@ def test_a_header_over_the_message_cap_is_refused():
         wire.read_message(io.BytesIO(frame), max_bytes=10_000)
 
 
+def test_a_reply_header_that_would_parse_into_hundreds_of_megabytes_is_refused():
+    # 16 MiB of "[]," parses into 5.6M list objects (about 400 MiB); a reply's header is capped.
+    frame = wire.encode("result", {"out": [[]] * 400_000})
+    with pytest.raises(wire.WireError, match=f"{wire.MAX_REPLY_HEADER_BYTES}-byte cap on headers"):
+        wire.read_message(io.BytesIO(frame), max_bytes=64 << 20, max_header_bytes=wire.MAX_REPLY_HEADER_BYTES)
+    assert wire.read_message(io.BytesIO(frame), max_bytes=64 << 20)[1]["out"] == [[]] * 400_000  # requests: 16 MiB
+
+
 def test_deeply_nested_json_is_a_protocol_error_not_a_crash_of_the_reader():
     depth = 200_000
     header = ('{"event": "result", "arrays": 0, "payload": ' + "[" * depth + "]" * depth + "}").encode()
