@@ -193,3 +193,40 @@ def test_an_a2_solver_that_reports_a_4_million_point_loss_history(tmp_path):
     series = next(iter(overfit.details["series"].values()))
     assert series["length"] == 4_000_100 and len(series["values"]) <= limits.series_max_points
     assert (tmp_path / "keep" / "results.json").stat().st_size < 1_000_000
+
+
+@pytest.mark.slow
+def test_part_v_predictions_of_20_million_rows_fail_on_their_shape(tmp_path):
+    """The observed case: Part V's predictions of shape (20M, 1) against the evaluation labels.
+    A class body in the notebook (run when the loader builds its definitions) replaces the
+    sandbox's training scenario for the challenge model; the check fails on the shape, and
+    the trusted process stays under the cap (a (20M, N) comparison would need gigabytes)."""
+    import dataclasses
+
+    from tests.grader.a2_submissions import reference_submission
+
+    submission = reference_submission(tmp_path / "a2")
+    notebook = json.loads((submission / "PyTorch.ipynb").read_text())
+    notebook["cells"].append({"cell_type": "code", "id": "twenty-million-rows", "metadata": {}, "outputs": [],
+                              "execution_count": None,
+                              "source": (
+        "class TwentyMillionRows:\n"
+        "    import sys\n"
+        "    scenarios = sys.modules['scenarios.pytorch_notebook']\n"
+        "    real = scenarios.train_built\n\n"
+        "    def fake(impl, builder, *args, real=real, **kwargs):\n"
+        "        if builder != 'make_challenge_model':\n"
+        "            return real(impl, builder, *args, **kwargs)\n"
+        "        import numpy as np\n"
+        "        return {'asked_epochs': 1, 'epochs': 1, 'losses': np.zeros(3),\n"
+        "                'predictions': np.zeros((20_000_000, 1), dtype=np.int8)}\n\n"
+        "    scenarios.train_built = fake\n")})
+    (submission / "PyTorch.ipynb").write_text(json.dumps(notebook))
+    settings = Settings()
+    limits = dataclasses.replace(Limits.from_settings(settings, "smoke"), trusted_memory_mb=A2_TRUSTED_MB)
+    result = grade(submission, assignment="a2", profile="smoke", sandbox="bwrap", settings=settings, limits=limits,
+                   parts=["PyTorch"])
+    assert result.gradable, result.reason
+    part5 = next(t for t in result.tests if t.id == "pt_part5_challenge")
+    assert part5.outcome == "wrong", part5.message
+    assert re.search(r"the predictions: expected shape \(\d+,\), got \(20000000, 1\)", part5.message), part5.message
