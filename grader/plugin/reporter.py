@@ -108,12 +108,12 @@ class Reporter:
 
     # --- the end ---------------------------------------------------------------------
     def build(self) -> GradeResult:
+        fatal = clean(self.fatal, self.spec.limits.text_max_chars) if self.fatal else None
         tests = []
         for item in self.rubric.automatic:
             result = self.results.get(item.id)
             if result is None:
-                reason = clean(self.fatal, self.spec.limits.text_max_chars) if self.fatal else None
-                reason = reason or "no check ran for this item (grader error; staff have been told)"
+                reason = fatal or "no check ran for this item (grader error; staff have been told)"
                 result = CheckResult(id=item.id, name=item.name, score=0.0, max_score=item.points,
                                      outcome="grader_error", message=reason, notebook=item.notebook,
                                      visibility=item.visibility, tags=list(item.tags))
@@ -127,9 +127,9 @@ class Reporter:
                 visibility=item.visibility, tags=[*item.tags, "manual"],
             ))
         result = GradeResult(
-            assignment=self.spec.assignment_id, gradable=self.fatal is None, tests=tests,
+            assignment=self.spec.assignment_id, gradable=fatal is None, tests=tests,
             manual_answers=answers, execution_time=time.monotonic() - self.started,
-            reason=clean(self.fatal, self.spec.limits.text_max_chars) if self.fatal else None, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
+            reason=fatal, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
             environment=self.environment, notes=self.notes,
         )
         return result

@@ -176,9 +176,11 @@ def _read_exact(stream: BinaryIO, size: int, what: str) -> bytearray:
     """``size`` bytes, read into one buffer (which an array can then use without a copy)."""
     buffer = bytearray(size)
     view, done = memoryview(buffer), 0
+    readinto = getattr(stream, "readinto", None)
     while done < size:
-        got = stream.readinto(view[done:]) if hasattr(stream, "readinto") else None
-        if got is None:  # a stream without readinto, or a non-blocking one with nothing yet
+        if readinto is not None:
+            got = readinto(view[done:])
+        else:  # a stream that only reads
             chunk = stream.read(size - done)
             got = len(chunk)
             view[done:done + got] = chunk
