@@ -179,9 +179,11 @@ Reading it: the series is now kept as 2000 points with its length (results.json 
 1400x smaller: the service reads and renders that file for each view, which is not timed
 here), and the trusted process no longer holds the history as Python floats and JSON text
 (3x to 8x less memory for the hostile cases). `a2_4m` grades the captioning part only (the
-other parts say "not graded in this run"), hence 18/93. The reference's own needs do not change (about 550 MiB resident on the smoke
-profile), so the default cap leaves more than 5x headroom there; the full profile's trusted
-side (CIFAR-10's 50,000 images, 150 MiB as uint8) was not measured on this machine.
+other parts say "not graded in this run"), hence 18/93. The reference's own needs do not
+change (about 550 MiB resident, under 500 MiB of private memory, on the smoke profile), so
+the default cap of 3072 MiB leaves 6x headroom there; the full profile's trusted side
+(CIFAR-10's 50,000 images, 150 MiB as uint8; the GPU machine's CUDA build of torch) was not
+measured: no GPU machine was lent to this task.
 """
 
 
