@@ -68,3 +68,11 @@ def test_clean_caps_messages_from_the_start_and_output_from_the_end():
 def test_the_fence_is_longer_than_any_backtick_run():
     assert code_fence("no ticks") == "```"
     assert code_fence("a ```` b ` c") == "`````"
+
+
+def test_a_downsampled_series_is_drawn_at_its_own_positions():
+    from grader.results.plots import series_alt, series_png
+
+    stored = bounded_series(np.linspace(3.0, 0.1, 4_000_000), 100, x_label="iteration")
+    assert series_png("check", {"training loss": stored}).startswith(b"\x89PNG")
+    assert "training loss over 4000000 iteration" in series_alt("check", {"training loss": stored})
