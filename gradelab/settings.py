@@ -57,10 +57,24 @@ class Settings(BaseSettings):
     cpu_time_s: int = 3600
     max_processes: int = 256
     max_output_bytes: int = 4 * 1024 * 1024
-    max_message_bytes: int = 512 * 1024 * 1024
+    max_message_bytes: int = Field(
+        64 * 1024 * 1024, description="Largest reply the trusted side reads from the sandbox; a bigger one is "
+        "the submission's protocol failure. A correct submission's largest is the full profile's "
+        "ThreeLayerConvNet weights: 16 MiB (33 MiB in float64).")
     sandbox_threads: int | None = Field(
         None, description="torch/BLAS threads per student process; 0 = every core the grader may "
         "use; unset = 1 on the smoke profile, every core on the full profile.")
+
+    # The trusted side: the pytest session that grades and reads what the sandbox returns.
+    trusted_memory_mb: int = Field(
+        3072, description="Private memory (RLIMIT_DATA) of the trusted grading process; a run that needs "
+        "more ends as a grader error (the reference's needs: bench/RESULTS.md).")
+    series_max_points: int = Field(
+        2000, ge=10, description="Points kept of each series (loss curve) in results.json; a longer one is "
+        "downsampled (first, last and each stretch's minimum and maximum) and its length noted.")
+    result_text_max_chars: int = Field(
+        20_000, ge=200, description="Characters kept of each check's message and of what the student's "
+        "code printed, in results.json.")
 
     # --- Data --------------------------------------------------------------------------
     cifar10_url: str = CIFAR10_URL

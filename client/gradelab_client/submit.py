@@ -15,6 +15,7 @@ the maximum when it ends with ``%``.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -26,6 +27,14 @@ import httpx
 
 EXIT_OK, EXIT_BELOW_MIN, EXIT_FAILED, EXIT_ERROR = 0, 1, 2, 3
 DEFAULT_SERVER = "http://127.0.0.1:8000"
+#: What a terminal would obey rather than show: C0 controls but tab and newline, DEL, C1 and
+#: the bidi overrides. The server already cleans student text; this client does not rely on it.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """``text`` as a terminal shows it and nothing more (no escape sequences, no \\r)."""
+    return _CONTROL.sub("", str(text).replace("\r\n", "\n"))
 
 
 class SubmitError(click.ClickException):
@@ -113,8 +122,8 @@ def progress_line(index: int, total: int, check: dict) -> str:
     """``[ 3/59] not implemented  0/2  batchnorm_backward (hidden cases)``."""
     width = len(str(total))
     word = check.get("label") or (check.get("outcome") or "").replace("_", " ")
-    return (f"[{index:>{width}}/{total}] {word:<16} {check.get('score') or 0:g}/{check.get('max_score') or 0:g}  "
-            f"{check.get('name', '')}")
+    return inert(f"[{index:>{width}}/{total}] {word:<16} {check.get('score') or 0:g}/{check.get('max_score') or 0:g}  "
+                 f"{check.get('name', '')}")
 
 
 def _wait(client: httpx.Client, status_url: str, timeout: float, page: str) -> dict:
@@ -157,9 +166,9 @@ def _wait(client: httpx.Client, status_url: str, timeout: float, page: str) -> d
 def _report(client: httpx.Client, submission: dict, min_score: tuple[float, str] | None) -> int:
     width = shutil.get_terminal_size((100, 20)).columns
     report = client.get(f"/api/v1/submissions/{submission['id']}/report.txt", params={"width": max(40, width)})
-    click.echo(report.text if report.status_code == 200 else f"(no report: {_detail(report)})", nl=False)
+    click.echo(inert(report.text if report.status_code == 200 else f"(no report: {_detail(report)})"), nl=False)
     if submission["status"] != "done" or submission.get("score") is None:
-        click.echo(f"Grading failed: {submission.get('reason') or 'no reason given'}", err=True)
+        click.echo(inert(f"Grading failed: {submission.get('reason') or 'no reason given'}"), err=True)
         return EXIT_FAILED
     score = submission["score"]
     if min_score is not None:
@@ -176,5 +185,5 @@ def _detail(response: httpx.Response) -> str:
     try:
         detail = response.json().get("detail")
     except ValueError:
-        return response.text[:500]
-    return detail if isinstance(detail, str) else str(detail)
+        return inert(response.text[:500])
+    return inert(detail if isinstance(detail, str) else str(detail))

@@ -65,7 +65,7 @@ def mismatch(name: str, got: Any, want: Any, tol: float, atol: float = 0.0) -> s
     want_a = _as_array(name, want)
     got_a = _as_array(name, got)
     if got_a.shape != want_a.shape:
-        return f"{name} has shape {got_a.shape}, expected {want_a.shape}"
+        return f"{name}: expected shape {want_a.shape}, got {got_a.shape}"
     if not np.all(np.isfinite(got_a)):
         return f"{name} contains NaN or infinity"
     if not np.all(np.isfinite(want_a)):
@@ -116,7 +116,7 @@ def equal(got: Any, want: Any, *, name: str, case: str = "", hint: str | None = 
     if isinstance(want, np.ndarray) or isinstance(got, np.ndarray):
         got_a, want_a = np.asarray(got), np.asarray(want)
         if got_a.shape != want_a.shape:
-            problem = f"{name} has shape {got_a.shape}, expected {want_a.shape}"
+            problem = f"{name}: expected shape {want_a.shape}, got {got_a.shape}"
         elif not np.array_equal(got_a, want_a):
             problem = f"{name} differs in {int(np.sum(got_a != want_a))} of {got_a.size} entries"
         else:
@@ -136,12 +136,35 @@ def labels(got: Any, count: int, num_classes: int, *, name: str = "the predictio
     if not isinstance(got, np.ndarray):
         raise CheckFailed(_sentence(case, f"{name} are not an array ({type(got).__name__})", None))
     if got.shape != (count,):
-        raise CheckFailed(_sentence(case, f"{name} have shape {got.shape}, expected ({count},)", None))
+        raise CheckFailed(_sentence(case, f"{name}: expected shape ({count},), got {got.shape}", None))
     if not np.issubdtype(got.dtype, np.integer):
         raise CheckFailed(_sentence(case, f"{name} have dtype {got.dtype}, expected integer class indices", None))
     if count and (int(got.min()) < 0 or int(got.max()) >= num_classes):
         raise CheckFailed(_sentence(case, f"{name} hold values outside 0..{num_classes - 1}", None))
     return got.astype(np.int64, copy=False)
+
+
+def array(got: Any, *, name: str, shape: tuple[int, ...], kind: str = "fiub", case: str = "",
+          hint: str | None = None) -> np.ndarray:
+    """``got`` as an array of ``shape`` whose dtype kind is one of ``kind`` (numpy's letters:
+    f float, i/u integer, b bool), or CheckFailed saying what came back instead.
+
+    Checked before anything is computed with it, and nothing is converted first: a reply of
+    20M entries fails here without being copied."""
+    if not isinstance(got, np.ndarray):
+        raise CheckFailed(_sentence(case, f"{name} is a {type(got).__name__}, expected an array of shape {shape}", hint))
+    if got.shape != tuple(shape):
+        raise CheckFailed(_sentence(case, f"{name}: expected shape {tuple(shape)}, got {got.shape}", hint))
+    if got.dtype.kind not in kind:
+        raise CheckFailed(_sentence(case, f"{name} has dtype {got.dtype}, expected numbers", hint))
+    return got
+
+
+def mapping(got: Any, *, name: str, case: str = "") -> dict:
+    """``got`` if it is a dict (a reply's nested outputs), or CheckFailed."""
+    if not isinstance(got, dict):
+        raise CheckFailed(_sentence(case, f"{name} is a {type(got).__name__}, expected a dict", None))
+    return got
 
 
 def at_least(value: float, bound: float, *, name: str, case: str = "", hint: str | None = None) -> None:

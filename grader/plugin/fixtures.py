@@ -23,6 +23,7 @@ import pytest
 from grader.plugin.keys import DETAILS_KEY, RUBRIC_ITEM_KEY, RUN_KEY, SESSION_KEY
 from grader.plugin.proxies import ReferenceProxy, StudentProxy
 from grader.plugin.rubric import RubricItem
+from grader.plugin.series import SeriesRefused, bounded_series
 from grader.run_spec import RunSpec
 from grader.sandbox import SandboxSpec
 from grader.sandbox.session import StudentSession
@@ -86,20 +87,26 @@ def hidden_rng(run_spec: RunSpec, rubric_item: RubricItem) -> np.random.Generato
 
 
 class Details:
-    """Metrics and series a check records for the reports (plots of loss curves)."""
+    """Metrics and series a check records for the reports (plots of loss curves).
 
-    def __init__(self, store: dict[str, Any]):
+    A series usually comes from the sandbox: it is checked and bounded to ``max_points``
+    (:mod:`grader.plugin.series`) before it is kept; one that is not numbers is left out
+    with a note, and the check goes on to decide on its merits."""
+
+    def __init__(self, store: dict[str, Any], max_points: int = 2000):
         self.store = store
+        self.max_points = max_points
 
     def metric(self, name: str, value: float) -> None:
         self.store.setdefault("metrics", {})[name] = float(value)
 
     def series(self, name: str, values: Any, *, x_label: str = "iteration") -> None:
-        self.store.setdefault("series", {})[name] = {
-            "x_label": x_label, "values": [float(v) for v in np.asarray(values, dtype=np.float64).ravel()],
-        }
+        try:
+            self.store.setdefault("series", {})[name] = bounded_series(values, self.max_points, x_label=x_label)
+        except SeriesRefused as exc:
+            self.store.setdefault("notes", []).append(f"{name} is not drawn: it came back as {exc}.")
 
 
 @pytest.fixture
-def report(request: pytest.FixtureRequest) -> Details:
-    return Details(request.node.stash.setdefault(DETAILS_KEY, {}))
+def report(request: pytest.FixtureRequest, run_spec: RunSpec) -> Details:
+    return Details(request.node.stash.setdefault(DETAILS_KEY, {}), run_spec.limits.series_max_points)

@@ -26,6 +26,7 @@ from grader.plugin.keys import DETAILS_KEY, RUBRIC_ITEM_KEY, RUN_KEY, SESSION_KE
 from grader.plugin.reporter import Reporter
 from grader.plugin.rubric import load_rubric
 from grader.run_spec import RunSpec
+from grader.sandbox.limits import cap_trusted_memory
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path:
         return
     spec = RunSpec.from_json(Path(path).read_text())
+    # Before anything from the sandbox is read: what a submission returns cannot make this
+    # process use more than this (an allocation beyond fails, and the run ends as ours).
+    cap_trusted_memory(spec.limits.trusted_memory_mb)
     rubric = load_rubric(spec.assignment_dir / "grading" / "rubric.toml")
     grading_dir = str(spec.assignment_dir / "grading")
     if grading_dir not in sys.path:
@@ -117,6 +121,13 @@ def _classify(exc: BaseException) -> tuple[str, str, str]:
     return "grader_error", f"Internal grader error (not your fault; staff have been told):\n{text}", ""
 
 
+def _out_of_trusted_memory(error: BaseException | None) -> bool:
+    """A MemoryError, or torch's allocator failing (a RuntimeError), in this process."""
+    if isinstance(error, MemoryError):
+        return True
+    return isinstance(error, RuntimeError) and "DefaultCPUAllocator" in str(error) and "memory" in str(error)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Attach the check's verdict to the report: the reporter (a plugin) records it."""
@@ -125,8 +136,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if RUN_KEY not in item.config.stash:
         return
     error = call.excinfo.value if call.excinfo is not None else None
-    verdict = None
-    if error is not None and not isinstance(error, KeyboardInterrupt):
+    verdict, fatal = None, isinstance(error, errors.SandboxUnavailable)   # fatal: nothing can be graded
+    if _out_of_trusted_memory(error):
+        # Our process met its cap: nothing after this can be trusted to run, and it is not the
+        # student's fault that the grader did not refuse the data earlier. End the run as ours.
+        state = item.config.stash[RUN_KEY]
+        cap = state.spec.limits.trusted_memory_mb
+        message = (f"internal grader error: the trusted grading process reached its memory cap of {cap} MiB "
+                   f"(GRADELAB_TRUSTED_MEMORY_MB) in the check {item.stash[RUBRIC_ITEM_KEY].id!r}; "
+                   "the run was stopped (staff have been told)")
+        item.session.shouldstop = message
+        verdict, fatal = ("grader_error", message, ""), True
+    elif error is not None and not isinstance(error, KeyboardInterrupt):
         verdict = _classify(error)
     elif call.when == "call":
         verdict = ("passed", "", "")
@@ -134,7 +155,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.gradelab = {
             "item": item.stash[RUBRIC_ITEM_KEY], "verdict": verdict, "duration": call.duration,
             "details": item.stash.get(DETAILS_KEY, {}),
-            "sandbox_unavailable": isinstance(error, errors.SandboxUnavailable),  # nothing can be graded
+            "fatal": fatal,
         }
 
 

@@ -23,6 +23,17 @@ def _roundtrip(value: Any) -> Any:
     return payload
 
 
+class Reply(dict):
+    """A scenario's outputs as they came back from the sandbox. The scenario runs in the
+    student's process, which can change it, so an output it lacks is the submission's
+    failure (``got["params"]`` fails the check saying so), not an error of the grader."""
+
+    def __missing__(self, key: str) -> Any:
+        raise errors.ProtocolViolation(
+            f"the reply from the sandbox lacks {key!r}, which this check's scenario returns: the submission "
+            "changed what the grader's code returns")
+
+
 class StudentProxy:
     """``student.run("layers.batchnorm_forward_train", x=..., ...)`` for one check.
 
@@ -37,12 +48,17 @@ class StudentProxy:
 
     def run(self, scenario: str, **inputs: Any) -> Any:
         try:
-            return self.session.run(scenario, inputs, timeout=self.timeout)
+            outputs = self.session.run(scenario, inputs, timeout=self.timeout)
         except errors.NotSubmitted as exc:
             for stem, why in self.unreadable.items():
                 if f"{stem}.ipynb is not in the submission" in exc.message:
                     raise errors.NotSubmitted(f"{stem}.ipynb could not be read: {why}") from None
             raise
+        if not isinstance(outputs, dict):
+            raise errors.ProtocolViolation(
+                f"the reply from the sandbox is a {type(outputs).__name__}, not the dict of outputs this check's "
+                "scenario returns: the submission changed what the grader's code returns")
+        return Reply(outputs)
 
     @property
     def printed(self) -> str:

@@ -3,6 +3,10 @@
 Kept in the pytest config stash, fed from ``pytest_runtest_logreport`` and written in
 ``pytest_sessionfinish`` (the way junitxml writes its XML). It also emits one progress
 event per check, as a JSON line on the file descriptor ``grade()`` handed over.
+
+Results are where student text enters every report: each message, what the code printed,
+the free-text answers and the notes are cleaned of control characters and capped here
+(:mod:`grader.results.untrusted_text`), so no report has to trust results.json.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from grader.plugin.rubric import Rubric, RubricItem
 from grader.results import CheckResult, GradeResult, ManualAnswer
 from grader.results.feedback import metric_bounds
 from grader.results.model import EARNING_OUTCOMES
+from grader.results.untrusted_text import clean
 from grader.run_spec import RunSpec
 
 
@@ -53,6 +58,8 @@ class Reporter:
         if outcome == "passed" and item.counts_with:
             outcome, message = self._withheld(item) or (outcome, message)
         passed = outcome == "passed"
+        message = clean(message, self.spec.limits.text_max_chars)
+        student_output = clean(student_output, self.spec.limits.text_max_chars, keep="tail")
         if details and details.get("metrics"):  # each figure with the threshold it had to meet
             details = {**details, "bounds": metric_bounds(
                 details["metrics"], lambda key: item.setting(self.spec.profile, key))}
@@ -85,7 +92,7 @@ class Reporter:
         if data is None:
             return
         outcome, message, printed = data["verdict"]
-        if data["sandbox_unavailable"]:
+        if data["fatal"]:
             self.fatal = message
         self.record(data["item"], outcome, message, duration=data["duration"],
                     student_output=printed, details=data["details"])
@@ -95,16 +102,18 @@ class Reporter:
         self.environment = {**log.ready, "sandbox": dict(log.containment)}
         if log.starts > 1:
             detail = ": " + "; ".join(log.crashes) if log.crashes else ""
-            self.notes.append(f"The sandbox was started {log.starts} times{detail}.")
-        self.notes.extend(log.notes)
+            self.notes.append(clean(f"The sandbox was started {log.starts} times{detail}.",
+                                    self.spec.limits.text_max_chars))
+        self.notes.extend(clean(note, self.spec.limits.text_max_chars) for note in log.notes)
 
     # --- the end ---------------------------------------------------------------------
     def build(self) -> GradeResult:
+        fatal = clean(self.fatal, self.spec.limits.text_max_chars) if self.fatal else None
         tests = []
         for item in self.rubric.automatic:
             result = self.results.get(item.id)
             if result is None:
-                reason = self.fatal or "no check ran for this item (grader error; staff have been told)"
+                reason = fatal or "no check ran for this item (grader error; staff have been told)"
                 result = CheckResult(id=item.id, name=item.name, score=0.0, max_score=item.points,
                                      outcome="grader_error", message=reason, notebook=item.notebook,
                                      visibility=item.visibility, tags=list(item.tags))
@@ -118,9 +127,9 @@ class Reporter:
                 visibility=item.visibility, tags=[*item.tags, "manual"],
             ))
         result = GradeResult(
-            assignment=self.spec.assignment_id, gradable=self.fatal is None, tests=tests,
+            assignment=self.spec.assignment_id, gradable=fatal is None, tests=tests,
             manual_answers=answers, execution_time=time.monotonic() - self.started,
-            reason=self.fatal, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
+            reason=fatal, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
             environment=self.environment, notes=self.notes,
         )
         return result
@@ -138,8 +147,14 @@ class Reporter:
         for notebook, items in by_notebook.items():
             path = self.spec.submission_dir / f"{notebook}.ipynb"
             texts.update(extract_answers(path, [item.id for item in items]))
+        cap = self.spec.limits.text_max_chars
+
+        def answer(item: RubricItem) -> str | None:
+            text = texts.get(item.id)
+            return None if text is None else clean(text, cap)
+
         return [ManualAnswer(id=item.id, name=item.name, notebook=item.notebook, max_score=item.points,
-                             answer=texts.get(item.id)) for item in self.rubric.manual]
+                             answer=answer(item)) for item in self.rubric.manual]
 
     def finish(self) -> GradeResult:
         result = self.build()

@@ -27,7 +27,7 @@ def _is_loss(name: str) -> bool:
 
 
 def series_png(title: str, series: dict[str, dict], bounds: list[Figure] | tuple[Figure, ...] = ()) -> bytes:
-    """One figure with every series of a check; x is the index along each series.
+    """One figure with every series of a check; x is the position along each series.
 
     Losses that span more than a decade are drawn on a log scale (a loss that must end below
     0.1 after starting near 50 is invisible on a linear one), with each bound in ``bounds``
@@ -42,7 +42,9 @@ def _draw(title: str, series: dict[str, dict], bounds) -> bytes:
     try:
         for name, data in series.items():
             values = _values(data)
-            axis.plot(range(1, len(values) + 1), values, label=name, marker="." if len(values) < 40 else None)
+            # x: where each kept point was, when a long series was downsampled (grader.plugin.series)
+            steps = data.get("x") or range(1, len(values) + 1)
+            axis.plot(steps, values, label=name, marker="." if len(values) < 40 else None)
         finite = [v for data in series.values() for v in _values(data) if v == v]
         if finite and min(finite) > 0 and max(finite) / min(finite) > 20 and all(_is_loss(n) for n in series):
             axis.set_yscale("log")  # a loss over decades (50 down to 0.01), not one that moves by 2x
@@ -77,7 +79,7 @@ def series_alt(title: str, series: dict[str, dict], bounds: list[Figure] | tuple
             parts.append(f"{name}: no finite values")
             continue
         low = min(values)
-        parts.append(f"{name} over {len(data.get('values', []))} {data.get('x_label') or 'steps'}, "
+        parts.append(f"{name} over {data.get('length') or len(data.get('values', []))} {data.get('x_label') or 'steps'}, "
                      f"from {values[0]:.4g} to {values[-1]:.4g} (lowest {low:.4g}, highest {max(values):.4g})")
     text = f"Curves of {title}: " + "; ".join(parts) + "."
     for bound in bounds:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from grader.results.feedback import build_feedback, figures
 from grader.results.model import CheckResult, GradeResult
 from grader.results.outcomes import outcome_word
+from grader.results.untrusted_text import clean
 
 
 def metric_text(value: float | None) -> str:
@@ -26,13 +27,13 @@ def progress_line(event: dict) -> str:
     """One line per finished check: ``[ 3/42] passed        2/2  bn_forward_train``."""
     width = len(str(event.get("total", 0)))
     word = outcome_word(event.get("outcome"))
-    return (f"[{event.get('index', 0):>{width}}/{event.get('total', 0)}] {word:<16} "
-            f"{event.get('score', 0):g}/{event.get('max_score', 0):g}  {event.get('name', '')} "
-            f"({event.get('duration_s', 0):.1f}s)")
+    return clean(f"[{event.get('index', 0):>{width}}/{event.get('total', 0)}] {word:<16} "
+                 f"{event.get('score', 0):g}/{event.get('max_score', 0):g}  {event.get('name', '')} "
+                 f"({event.get('duration_s', 0):.1f}s)")
 
 
 def _fit(text: str, room: int) -> str:
-    text = " ".join(text.splitlines()).replace("\t", " ")
+    text = " ".join(clean(text).splitlines()).replace("\t", " ")
     return text if len(text) <= room else text[: max(1, room - 1)] + "…"
 
 
@@ -46,7 +47,7 @@ def render_table(result: GradeResult, *, width: int | None = None,
     """``manual_scores``: points a person gave each free-text answer (None: not yet);
     ``totals``: the closing lines (the service's final score); by default the checks' total."""
     if not result.gradable:
-        return f"Not graded: {result.reason}\n"
+        return f"Not graded: {clean(result.reason or '')}\n"
     width = width or shutil.get_terminal_size((100, 20)).columns
     lines: list[str] = []
     feedback = build_feedback(result)
@@ -87,4 +88,6 @@ def render_table(result: GradeResult, *, width: int | None = None,
     lines += totals
     for note in result.notes:
         lines.append(f"Note: {note}")
-    return "\n".join(lines) + "\n"
+    # Every line once more, whatever it holds: a terminal must never see an escape sequence
+    # from a submission (cursor moves, the window title, OSC 52 writing the clipboard).
+    return clean("\n".join(lines)) + "\n"

@@ -26,7 +26,7 @@ from typing import Any
 
 from grader.sandbox.cgroups import LimitGroup
 from grader.sandbox.child_setup import ChildSetup
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import Limits, released_trusted_cap
 from grader.sandbox.sandbox_files import SandboxFiles
 from grader.sandbox.sandbox_user import SandboxUser
 from grader.student_side import wire
@@ -142,7 +142,8 @@ class StudentProcess:
         stream = self.popen.stdout
         while True:
             try:
-                message = wire.read_message(stream, max_bytes=self.limits.max_message_bytes)
+                message = wire.read_message(stream, max_bytes=self.limits.max_message_bytes,
+                                            max_header_bytes=wire.MAX_REPLY_HEADER_BYTES)
             except wire.PeerClosed:
                 self._messages.put(None)
                 return
@@ -268,7 +269,9 @@ class Launcher(ABC):
     def child_setup(self, spec: SandboxSpec, group: LimitGroup | None) -> ChildSetup | None:
         """What the forked child does before exec: join the cgroup, set the rlimits."""
         if not self.uses_rlimits:
-            return ChildSetup(group=group) if group is not None else None
+            # The engine's client must not pass the trusted process's memory cap on to the
+            # container (podman's does): the engine sets the sandbox's own.
+            return ChildSetup(rlimits=released_trusted_cap(), group=group)
         return ChildSetup(rlimits=spec.limits.rlimits(device=spec.device, memory_cgroup=group is not None),
                           group=group)
 

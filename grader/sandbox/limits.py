@@ -1,5 +1,6 @@
-"""Sandbox limits as one value object (times in seconds, sizes in MiB or bytes as named),
-and how each is enforced where no cgroup or container engine enforces it."""
+"""A grading run's limits as one value object (times in seconds, sizes in MiB or bytes as
+named): the sandbox's, and how each is enforced where no cgroup or container engine
+enforces it; and the trusted side's (its memory, what it keeps of student data)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,16 @@ class Limits:
     max_processes: int = 256          # processes and threads in the sandbox
     max_open_files: int = 4096        # descriptors per process (RLIMIT_NOFILE)
     max_output_bytes: int = 4 << 20   # what the student code may print, per process
-    max_message_bytes: int = 512 << 20
+    max_message_bytes: int = 64 << 20  # one reply from the sandbox, refused unread beyond
     tmpfs_mb: int = 512               # the private writable /tmp (and, as much again, the home)
     # torch/BLAS threads of the student process; 0 = every core the grader may use. One on
     # the smoke profile: many sandboxes share a CI machine, and OpenBLAS's spinning threads
     # make a skinny matrix product 100x slower when cores are oversubscribed (measured here).
     threads: int = 1
+    # --- the trusted side: the pytest session that reads the replies ---------------------
+    trusted_memory_mb: int = 3072     # its private memory (RLIMIT_DATA); beyond: a grader error
+    series_max_points: int = 2000     # points kept of each plotted series (downsampled beyond)
+    text_max_chars: int = 20_000      # characters kept of a message, of printed output
 
     @classmethod
     def from_settings(cls, settings: Settings, profile: str | None = None) -> Limits:
@@ -41,6 +46,9 @@ class Limits:
             max_output_bytes=settings.max_output_bytes,
             max_message_bytes=settings.max_message_bytes,
             threads=profile_threads(settings, profile or settings.profile),
+            trusted_memory_mb=settings.trusted_memory_mb,
+            series_max_points=settings.series_max_points,
+            text_max_chars=settings.result_text_max_chars,
         )
 
     @property
@@ -72,6 +80,7 @@ class Limits:
                 cap = (self.memory_mb + ADDRESS_SPACE_HEADROOM_MB) << 20
                 limits[resource.RLIMIT_AS] = (cap, cap)
             limits[resource.RLIMIT_NPROC] = (self.max_processes, self.max_processes)
+        limits = {**released_trusted_cap(), **limits}
         return {limit: _within_hard_limit(limit, values) for limit, values in limits.items()}
 
     def memory_cap(self, *, device: str, cgroup_version: int | None) -> str:
@@ -83,6 +92,28 @@ class Limits:
                     "limit (RLIMIT_AS), so the student process has no memory cap")
         return (f"{self.memory_mb + ADDRESS_SPACE_HEADROOM_MB} MiB of address space (RLIMIT_AS; no "
                 "cgroup could be made): coarser than resident memory")
+
+
+# --- the trusted process's own cap ------------------------------------------------------
+#: RLIMIT_DATA counts private writable memory (the heap, numpy's buffers), not the shared
+#: libraries a CUDA build of torch maps by the gigabyte, so it caps what student data can
+#: make the trusted side allocate without getting in the way of a GPU machine's imports.
+TRUSTED_MEMORY_RLIMIT = resource.RLIMIT_DATA
+
+
+def cap_trusted_memory(memory_mb: int) -> None:
+    """Cap this (the trusted) process's private memory at ``memory_mb``: an allocation
+    beyond fails with MemoryError. Only the soft limit is lowered, so the processes it
+    starts can lift it again (:func:`released_trusted_cap`): the sandbox has caps of its own."""
+    hard = resource.getrlimit(TRUSTED_MEMORY_RLIMIT)[1]
+    soft = memory_mb << 20
+    resource.setrlimit(TRUSTED_MEMORY_RLIMIT, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def released_trusted_cap() -> dict[int, tuple[int, int]]:
+    """The rlimit a child of the trusted process sets so as not to inherit its cap."""
+    hard = resource.getrlimit(TRUSTED_MEMORY_RLIMIT)[1]
+    return {TRUSTED_MEMORY_RLIMIT: (hard, hard)}
 
 
 def _within_hard_limit(limit: int, values: tuple[int, int]) -> tuple[int, int]:

@@ -37,6 +37,10 @@ MAGIC = b"GLP1"
 _HEADER_LEN = struct.Struct("<I")
 _ARRAY_LEN = struct.Struct("<Q")
 MAX_HEADER_BYTES = 16 * 1024 * 1024
+#: The header of a reply the trusted side reads. A correct reply's is a few KiB (its arrays,
+#: loss histories included, travel as .npy blobs under the message cap), and JSON grows ~25x
+#: when parsed (each "[]," is a list object), so a reply's tree is kept small.
+MAX_REPLY_HEADER_BYTES = 1024 * 1024
 #: Names of shared files: a content hash, nothing a path could be smuggled through.
 _FILE_NAME = re.compile(r"^[0-9a-f]{64}\.npy$")
 
@@ -168,21 +172,58 @@ def write_message(stream: BinaryIO, event: str, payload: Any, *, spill: FileSpil
     write_frame(stream, encode(event, payload, spill=spill))
 
 
-def _read_exact(stream: BinaryIO, size: int, what: str) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = stream.read(remaining)
-        if not chunk:
-            raise WireError(f"stream ended inside the {what} ({size - remaining} of {size} bytes)")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+def _read_exact(stream: BinaryIO, size: int, what: str) -> bytearray:
+    """``size`` bytes, read into one buffer (which an array can then use without a copy)."""
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    readinto = getattr(stream, "readinto", None)
+    while done < size:
+        if readinto is not None:
+            got = readinto(view[done:])
+        else:  # a stream that only reads
+            chunk = stream.read(size - done)
+            got = len(chunk)
+            view[done:done + got] = chunk
+        if not got:
+            raise WireError(f"stream ended inside the {what} ({done} of {size} bytes)")
+        done += got
+    return buffer
 
 
-def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
+def _read_array(blob: bytearray, index: int) -> np.ndarray:
+    """The array in one ``.npy`` blob, its header checked before anything is allocated:
+    numpy would allocate whatever shape a header declares before reading a byte of data."""
+    stream = io.BytesIO(blob)
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f".npy format version {version} (1.0 and 2.0 are read)")
+        shape, fortran_order, dtype = read_header(stream, max_header_size=10_000)
+    except (ValueError, SyntaxError, TypeError) as exc:
+        raise WireError(f"array {index} is not a plain .npy array: {exc}") from None
+    if dtype.hasobject:
+        raise WireError(f"array {index} is not a plain .npy array: it holds Python objects (pickled)")
+    count = 1
+    for size in shape:
+        count *= size
+    declared, held = count * dtype.itemsize, len(blob) - stream.tell()
+    if declared != held:
+        raise WireError(f"array {index} declares shape {shape} of {dtype} ({declared} bytes) but holds {held} bytes")
+    array = np.frombuffer(blob, dtype=dtype, count=count, offset=stream.tell())
+    # The blob's own bytes, not a copy (the blob is a bytearray, so the array is writable).
+    return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
+
+
+def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024, max_header_bytes: int = MAX_HEADER_BYTES,
                  files_dir: Path | None = None) -> tuple[str, Any]:
     """The next ``(event, payload)``; raises :class:`PeerClosed` at a clean end of stream.
 
+    ``max_bytes``: the largest message read (its header included, and never more than
+    ``max_header_bytes`` of header): a bigger one is refused before its data is read, with
+    :class:`WireError`, as is anything that would make the reader allocate more than the
+    frame holds (an .npy header declaring a larger shape, JSON nested too deep to parse).
     ``files_dir``: where ``{"__file__": ...}`` references point (the student side's view
     of the shared-files directory); None refuses them (the trusted side reading replies)."""
     magic = stream.read(len(MAGIC))
@@ -193,13 +234,15 @@ def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
     if magic != MAGIC:
         raise WireError(f"bad frame marker {magic!r}: something other than the protocol wrote here")
     (header_len,) = _HEADER_LEN.unpack(_read_exact(stream, _HEADER_LEN.size, "header length"))
-    if header_len > MAX_HEADER_BYTES:
-        raise WireError(f"header of {header_len} bytes exceeds {MAX_HEADER_BYTES}")
+    header_cap = min(max_header_bytes, max_bytes)
+    if header_len > header_cap:
+        raise WireError(f"a message header of {header_len} bytes, over the {header_cap}-byte cap on headers "
+                        "(arrays go as arrays, not as lists)")
     try:
         header = json.loads(_read_exact(stream, header_len, "header"))
         event, tree, count = header["event"], header["payload"], int(header["arrays"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise WireError(f"malformed header: {exc}") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise WireError(f"malformed header: {type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(event, str) or count < 0:
         raise WireError("malformed header")
     arrays, total = [], header_len
@@ -207,11 +250,10 @@ def read_message(stream: BinaryIO, *, max_bytes: int = 512 * 1024 * 1024,
         (size,) = _ARRAY_LEN.unpack(_read_exact(stream, _ARRAY_LEN.size, "array length"))
         total += size
         if total > max_bytes:
-            raise WireError(f"message larger than the {max_bytes}-byte limit")
-        blob = _read_exact(stream, size, "array")
-        try:
-            arrays.append(np.load(io.BytesIO(blob), allow_pickle=False))
-        except ValueError as exc:
-            raise WireError(f"array {len(arrays)} is not a plain .npy array: {exc}") from None
-    return event, _from_plain(tree, arrays, files_dir)
-
+            raise WireError(f"a message of more than {total} bytes, over the {max_bytes}-byte cap on messages "
+                            "(the limit is GRADELAB_MAX_MESSAGE_BYTES)")
+        arrays.append(_read_array(_read_exact(stream, size, "array"), len(arrays)))
+    try:
+        return event, _from_plain(tree, arrays, files_dir)
+    except RecursionError:
+        raise WireError("malformed payload: nested too deep") from None

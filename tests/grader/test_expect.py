@@ -32,7 +32,7 @@ def test_the_absolute_floor_does_not_excuse_a_real_error():
 def test_nan_and_shape_mismatches_are_named():
     with pytest.raises(CheckFailed, match="NaN"):
         expect.close(np.array([np.nan]), np.array([1.0]), name="out", tol=1e-5, atol=1.0)
-    with pytest.raises(CheckFailed, match=r"shape \(2,\), expected \(3,\)"):
+    with pytest.raises(CheckFailed, match=r"expected shape \(3,\), got \(2,\)"):
         expect.close(np.zeros(2), np.zeros(3), name="out", tol=1e-5)
 
 
@@ -59,14 +59,14 @@ def test_a_non_finite_expectation_never_passes():
 
 def test_a_reply_of_the_wrong_shape_is_refused_before_any_arithmetic():
     huge = np.zeros((20_000_000, 1), dtype=np.int8)  # 20 MB; as float64 against (50,): 8 GB of work
-    with pytest.raises(CheckFailed, match=r"shape \(20000000, 1\), expected \(50,\)"):
+    with pytest.raises(CheckFailed, match=r"expected shape \(50,\), got \(20000000, 1\)"):
         expect.close(huge, np.zeros(50), name="out", tol=1e-7)
     with pytest.raises(CheckFailed, match="list of"):
         expect.close([0.0] * 1_000_000, np.zeros(3), name="out", tol=1e-7)
 
 
 @pytest.mark.parametrize("got, problem", [
-    (np.zeros((20_000_000, 1), dtype=np.int64), r"shape \(20000000, 1\), expected \(50,\)"),
+    (np.zeros((20_000_000, 1), dtype=np.int64), r"expected shape \(50,\), got \(20000000, 1\)"),
     (np.zeros(50), "dtype float64"),
     (np.full(50, 10), "outside 0..9"),
     ([0] * 50, "not an array"),

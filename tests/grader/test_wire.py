@@ -95,3 +95,39 @@ def test_a_shared_file_name_cannot_point_elsewhere(tmp_path, name):
     frame = wire.MAGIC + len(header).to_bytes(4, "little") + header
     with pytest.raises(wire.WireError, match="bad shared-file name"):
         wire.read_message(io.BytesIO(frame), files_dir=tmp_path)
+
+
+def _frame_with_blob(blob: bytes, header: bytes | None = None) -> bytes:
+    header = header or json.dumps({"event": "result", "payload": {"__nd__": 0}, "arrays": 1}).encode()
+    return wire.MAGIC + wire._HEADER_LEN.pack(len(header)) + header + wire._ARRAY_LEN.pack(len(blob)) + blob
+
+
+def test_an_npy_header_that_declares_more_than_its_bytes_is_refused_before_allocating():
+    # 128 bytes of .npy claiming 2**40 float64s: numpy would allocate 8 TiB before reading.
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)})
+    blob = buffer.getvalue() + b"\0" * 64
+    with pytest.raises(wire.WireError, match="declares"):
+        wire.read_message(io.BytesIO(_frame_with_blob(blob)), max_bytes=1 << 20)
+
+
+def test_a_header_over_the_message_cap_is_refused():
+    frame = wire.encode("result", {"losses": [0.5] * 100_000})
+    with pytest.raises(wire.WireError, match="10000-byte cap"):
+        wire.read_message(io.BytesIO(frame), max_bytes=10_000)
+
+
+def test_a_reply_header_that_would_parse_into_hundreds_of_megabytes_is_refused():
+    # 16 MiB of "[]," parses into 5.6M list objects (about 400 MiB); a reply's header is capped.
+    frame = wire.encode("result", {"out": [[]] * 400_000})
+    with pytest.raises(wire.WireError, match=f"{wire.MAX_REPLY_HEADER_BYTES}-byte cap on headers"):
+        wire.read_message(io.BytesIO(frame), max_bytes=64 << 20, max_header_bytes=wire.MAX_REPLY_HEADER_BYTES)
+    assert wire.read_message(io.BytesIO(frame), max_bytes=64 << 20)[1]["out"] == [[]] * 400_000  # requests: 16 MiB
+
+
+def test_deeply_nested_json_is_a_protocol_error_not_a_crash_of_the_reader():
+    depth = 200_000
+    header = ('{"event": "result", "arrays": 0, "payload": ' + "[" * depth + "]" * depth + "}").encode()
+    frame = wire.MAGIC + wire._HEADER_LEN.pack(len(header)) + header
+    with pytest.raises(wire.WireError):
+        wire.read_message(io.BytesIO(frame), max_bytes=1 << 20)

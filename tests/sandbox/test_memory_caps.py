@@ -18,7 +18,7 @@ from grader.sandbox import SandboxSpec, make_launcher
 from grader.sandbox.cgroups import LimitGroup
 from grader.sandbox.docker import DockerLauncher
 from grader.sandbox.health import describe_sandbox
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import Limits, released_trusted_cap
 from grader.sandbox.session import StudentSession
 from tests.sandbox.test_kernel_interfaces import probe_runtime
 
@@ -91,7 +91,8 @@ def test_the_container_engine_caps_memory_and_gets_the_gpus(tmp_path):
         at = argv.index(gpus[0])
         assert argv[at:at + 2] == gpus
         assert not any(a.startswith("CUDA_VISIBLE_DEVICES") for a in argv)
-        assert launcher.child_setup(spec, None) is None   # no rlimits of ours: the engine's
+        # No rlimits of ours (the engine's), only the trusted process's memory cap lifted.
+        assert launcher.child_setup(spec, None).rlimits == released_trusted_cap()
 
 
 def test_healthz_reports_the_memory_cap_and_says_when_there_is_none(tmp_path, monkeypatch):

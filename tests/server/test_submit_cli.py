@@ -107,3 +107,13 @@ def test_a_submission_that_cannot_be_graded_exits_2(settings, database, toy, use
             stop.set()
             thread.join()
     assert code == EXIT_FAILED and "Not graded: no code found" in output
+
+
+def test_what_the_server_sends_reaches_the_terminal_inert():
+    """The client does not rely on the server having cleaned student text."""
+    from gradelab_client.submit import inert, progress_line
+
+    hostile = "relu\x1b]0;owned\x07\x1b]52;c;cm0=\x07\x9b2J\rback\u202e"
+    line = progress_line(1, 2, {"name": hostile, "outcome": "exception", "score": 0, "max_score": 1})
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", line) and "owned" in line
+    assert inert("a\r\nb\tc\x1b[31m") == "a\nb\tc[31m"

@@ -184,12 +184,13 @@ def test_fc_init(student, hidden_rng):
         kwargs = {**net_kwargs(D, hidden, C, normalization=normalization), "weight_scale": scale}
         params = student.run("models.init", module="classifiers.fc_net", cls="FullyConnectedNet",
                              kwargs=kwargs)["params"]
+        case = f"FullyConnectedNet({hidden}, input_dim={D}, num_classes={C}, normalization={normalization!r})"
+        expect.mapping(params, name="the parameters", case=case)
         dims = [D, *hidden, C]
         expected = {f"W{i + 1}": (dims[i], dims[i + 1]) for i in range(3)}
         expected.update({f"b{i + 1}": (dims[i + 1],) for i in range(3)})
         if normalization:
             expected.update({f"{g}{i + 1}": (dims[i + 1],) for i in range(2) for g in ("gamma", "beta")})
-        case = f"FullyConnectedNet({hidden}, input_dim={D}, num_classes={C}, normalization={normalization!r})"
         expect.equal(sorted(params), sorted(expected), name="the parameter names", case=case,
                      hint="W1..WL and b1..bL; gamma/beta only for the hidden layers when normalising")
         for name, shape in expected.items():

@@ -163,6 +163,7 @@ def test_cnn_init(student, hidden_rng):
               "num_classes": classes, "weight_scale": scale, "dtype": "float64"}
     case = f"ThreeLayerConvNet(input_dim=(3, 16, 16), num_filters={F}, filter_size={fs}, hidden_dim={hidden}, num_classes={classes})"
     params = student.run("models.init", module="classifiers.cnn", cls="ThreeLayerConvNet", kwargs=kwargs)["params"]
+    expect.mapping(params, name="the parameters", case=case)
     expected = cnn_shapes(C, H, W, F, fs, hidden, classes)
     expect.equal(sorted(params), sorted(expected), name="the parameter names", case=case)
     for name, shape in expected.items():

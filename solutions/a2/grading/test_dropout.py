@@ -15,8 +15,7 @@ RESCALE_HINT = "inverted dropout keeps a unit with probability p and divides wha
 
 def check_dropout_forward(student, x, p, case):
     got = student.run("layers.dropout_forward", x=x, p=p, seed=123)
-    out = np.asarray(got["train_out"])
-    expect.equal(out.shape, x.shape, name="the train-mode output's shape", case=case)
+    out = expect.array(got["train_out"], name="the train-mode output", shape=x.shape, case=case)
     zero_fraction = float(np.mean(out == 0))
     # Each unit is dropped independently with probability 1 - p: over 250,000 units the
     # fraction of zeros has a standard deviation below 0.001, so 0.01 is a ten-sigma bound.
@@ -52,8 +51,8 @@ def dropout_mask_scale(out, x, p, case):
     is one: finite, every entry 0 or c * x, and a plausible share of units kept for keep
     probability p (x has no zeros, so zeros are dropped units). Any mask is accepted; the
     scale is dropout_forward's business (checked by its own items), not the backward's."""
-    out = np.asarray(out, dtype=np.float64)
-    expect.equal(out.shape, x.shape, name="the train-mode output's shape", case=case)
+    # Shape first, then a float copy: a reply of any other size is never converted.
+    out = expect.array(out, name="the train-mode output", shape=x.shape, case=case).astype(np.float64)
     if not np.all(np.isfinite(out)):
         raise CheckFailed(f"On {case}: the train-mode output of dropout_forward contains NaN or infinity, so its "
                           "mask cannot be used to check dropout_backward.")

@@ -21,7 +21,7 @@ def _array(name: str, value: Any, shape: tuple[int, ...], case: str) -> np.ndarr
         kind = f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
         raise CheckFailed(f"On {case}: the returned {name} is not an array of floats ({kind}).")
     if value.shape != shape:
-        raise CheckFailed(f"On {case}: the returned {name} has shape {value.shape}, expected {shape}.")
+        raise CheckFailed(f"On {case}: the returned {name}: expected shape {shape}, got {value.shape}.")
     if not np.all(np.isfinite(value)):
         raise CheckFailed(f"On {case}: the returned {name} contains NaN or infinity (a diverged training?). "
                           "Hint: check the gradients, then the learning rate.")
