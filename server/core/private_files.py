@@ -45,10 +45,20 @@ def private_directory(path: Path, *, tighten_existing: bool = True) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty with mode 0600 if it is missing; set an existing one to 0600.
-    Never truncates (an empty file is also a valid, empty SQLite database)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+    Never truncates (an empty file is also a valid, empty SQLite database).
+
+    An existing file is never opened: closing any descriptor of a SQLite database drops every
+    POSIX lock this process holds on it (fcntl semantics), and with them its connections'
+    claim on the WAL, so another process would open the database without the WAL's commits.
+    """
+    path = Path(path)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+    except FileExistsError:
+        os.chmod(path, FILE_MODE)
+        return path
     try:
         os.fchmod(descriptor, FILE_MODE)
     finally:
         os.close(descriptor)
-    return Path(path)
+    return path

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,29 @@ def test_a_var_of_another_user_is_reported_not_fatal(tmp_path, monkeypatch, capl
     monkeypatch.setattr(Path, "chmod", refuse)
     assert private_directory(var) == var
     assert "belongs to another user" in caplog.text
+
+
+def test_opening_the_database_again_keeps_the_service_s_commits(tmp_path):
+    # Closing any descriptor of a SQLite file drops every POSIX lock the process holds on it.
+    # A second engine in the service's process (the pages and a worker, say) once opened the
+    # existing file to set its mode: a child process (a similarity report) then took itself for
+    # the last connection, checkpointed and deleted the WAL on exit, and the service's later
+    # commits went to the deleted file, out of every other process's sight.
+    settings = make_settings(tmp_path / "var")
+    path = str(settings.var_dir / "gradelab.db")
+    count = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+             "print(c.execute('SELECT count(*) FROM t').fetchone()[0]); c.close()")
+    first = Database.from_settings(settings)
+    try:
+        with first.engine.connect() as held:  # a pooled connection stays open, as in a server
+            held.execute(text("CREATE TABLE t (x INTEGER)"))
+            held.commit()
+            Database.from_settings(settings).dispose()
+            assert subprocess.run([sys.executable, "-c", count, path], capture_output=True, text=True,
+                                  check=True).stdout.strip() == "0"  # another process comes and goes
+            held.execute(text("INSERT INTO t VALUES (7)"))
+            held.commit()
+            seen = subprocess.run([sys.executable, "-c", count, path], capture_output=True, text=True, check=True)
+            assert seen.stdout.strip() == "1"
+    finally:
+        first.dispose()
