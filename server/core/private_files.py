@@ -48,8 +48,9 @@ def private_file(path: Path) -> Path:
     Never truncates (an empty file is also a valid, empty SQLite database).
 
     An existing file is never opened: closing any descriptor of a SQLite database drops every
-    POSIX lock this process holds on it (fcntl semantics), and with them its connections'
-    claim on the WAL, so another process would open the database without the WAL's commits.
+    POSIX lock this process holds on it (fcntl semantics): another process then takes itself for
+    the last connection, deletes the WAL when it closes, and this process's later commits go
+    to the deleted file.
     """
     path = Path(path)
     try:
