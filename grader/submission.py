@@ -49,14 +49,16 @@ class SubmissionFiles:
         return h.hexdigest()
 
 
-def _wanted(path: str, assignment: Assignment) -> bool:
+def is_graded_file(path: str, assignment: Assignment) -> bool:
+    """Whether ``path`` (relative to the layout's root) is read: a notebook of the assignment
+    or a .py file of its package."""
     parts = PurePosixPath(path).parts
     if len(parts) == 1:
         return path in assignment.notebooks
     return parts[0] == assignment.package and path.endswith(".py") and "__pycache__" not in parts
 
 
-def _common_root(names: list[str], assignment: Assignment) -> str:
+def layout_root(names: list[str], assignment: Assignment) -> str:
     """'' when the layout starts at the root, else the one folder that holds it."""
     for name in names:
         parts = PurePosixPath(name).parts
@@ -113,11 +115,11 @@ def read_zip(path: Path, assignment: Assignment, *, max_members: int, max_bytes:
     with open_zip(path) as archive:
         members = checked_members(archive, max_members=max_members, max_bytes=max_bytes)
         names = [m.filename for m in members if not m.is_dir()]
-        prefix = _common_root(names, assignment)
+        prefix = layout_root(names, assignment)
         files = {}
         for name in names:
             relative = name[len(prefix):] if prefix and name.startswith(prefix) else name
-            if _wanted(relative, assignment):
+            if is_graded_file(relative, assignment):
                 files[relative] = read_member(archive, name)
     return SubmissionFiles(files)
 
@@ -128,7 +130,7 @@ def read_directory(path: Path, assignment: Assignment, *, max_bytes: int) -> Sub
         if file.is_symlink() or not file.is_file():
             continue
         relative = file.relative_to(path).as_posix()
-        if _wanted(relative, assignment):
+        if is_graded_file(relative, assignment):
             total += file.stat().st_size
             if total > max_bytes:
                 raise SubmissionInvalid(f"the submission holds more than {max_bytes} bytes of code and notebooks")

@@ -31,7 +31,7 @@ from grader.assignment import Assignment, load_assignment
 from grader.errors import AssignmentNotFound, SubmissionInvalid
 
 # The reader's layout rules, shared so that the service accepts what the grader reads.
-from grader.submission import _common_root, _wanted, checked_members, open_zip
+from grader.submission import checked_members, is_graded_file, layout_root, open_zip
 from server.errors import InvalidInput, UnsupportedUpload, UploadTooLarge
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
@@ -96,12 +96,12 @@ def _check_zip(path: Path, assignment: Assignment, settings: Settings, unreadabl
         members = checked_members(archive, max_members=settings.zip_max_members,
                                   max_bytes=settings.zip_max_uncompressed_bytes)
         files = [member for member in members if not member.is_dir()]
-        prefix = _common_root([member.filename for member in files], assignment)
+        prefix = layout_root([member.filename for member in files], assignment)
         found = False
         for member in files:
             name = member.filename
             relative = name[len(prefix):] if prefix and name.startswith(prefix) else name
-            if not _wanted(relative, assignment):
+            if not is_graded_file(relative, assignment):
                 continue
             found = True
             try:

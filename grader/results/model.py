@@ -39,6 +39,9 @@ FAILURES: tuple[str, ...] = get_args(Failure)
 INFRASTRUCTURE_REASON = ("grading could not run because of a failure on our side, not because of your "
                          "submission; staff have been told")
 
+#: Between a check's message and what the student's code printed, in Gradescope's "output".
+PRINTED_HEADING = "\n\nWhat your code printed (last lines):\n"
+
 #: Outcomes that earn a check its points.
 EARNING_OUTCOMES = frozenset({"passed", "provisional"})
 
@@ -69,7 +72,7 @@ class CheckResult:
     def to_gradescope(self) -> dict[str, Any]:
         output = self.message
         if self.student_output and not self.passed:
-            output += f"\n\nWhat your code printed (last lines):\n{self.student_output.rstrip()}"
+            output += f"{PRINTED_HEADING}{self.student_output.rstrip()}"
         test: dict[str, Any] = {
             "name": self.name,
             "score": self.score,
@@ -83,6 +86,9 @@ class CheckResult:
                 "notebook": self.notebook,
                 "duration_s": round(self.duration_s, 3),
                 "details": self.details,
+                # Where the message ends in "output": a student's message may itself contain
+                # the heading of the printed part.
+                "message_length": len(self.message),
             },
         }
         if not self.manual:
@@ -93,7 +99,11 @@ class CheckResult:
     def from_gradescope(cls, test: dict[str, Any]) -> CheckResult:
         extra = test.get("extra_data", {})
         output = test.get("output", "")
-        message, _, printed = output.partition("\n\nWhat your code printed (last lines):\n")
+        end = extra.get("message_length")
+        if isinstance(end, int) and 0 <= end <= len(output):
+            message, printed = output[:end], output[end:].removeprefix(PRINTED_HEADING)
+        else:  # results written before message_length
+            message, _, printed = output.partition(PRINTED_HEADING)
         return cls(
             id=extra.get("id", test.get("name", "")),
             name=test.get("name", ""),
