@@ -134,3 +134,17 @@ def toy_submission_dir(tmp_path):
     destination = tmp_path / "toy-submission"
     shutil.copytree(TOY, destination, ignore=shutil.ignore_patterns("grading", "assignment.toml", "__pycache__"))
     return destination
+
+
+def test_a_python_under_a_sandbox_mount_point_is_refused_with_what_to_do(monkeypatch):
+    # A checkout under /tmp: the image would hold its .venv at /tmp/..., where every container
+    # mounts a fresh tmpfs (podman copied 1.5 GB into it: "no space left on device").
+    from grader.errors import SandboxUnavailable
+    from grader.sandbox import image
+
+    python = Path("/tmp/checkout/.venv/bin/python")
+    monkeypatch.setattr(image.ImageContent, "of_this_python",
+                        classmethod(lambda cls, _python: cls(python, trees=[python.parents[1], Path("/usr/lib")])))
+    monkeypatch.setattr(image.shutil, "which", lambda binary: f"/usr/bin/{binary}")
+    with pytest.raises(SandboxUnavailable, match=r"lies under /tmp/checkout/.venv.*install GradeLab .* elsewhere"):
+        image.ensure_image("podman", "runc", python=str(python))
