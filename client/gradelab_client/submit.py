@@ -69,8 +69,9 @@ class MinScore(click.ParamType):
                    "(50%). Free-text answers not graded yet count 0. Implies --wait.")
 @click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds to wait for the grade.")
 @click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Upload retries when the server is unreachable or answers 5xx (same Idempotency-Key, "
-              "so a retry that did arrive is the same submission).")
+              help="Upload retries when the server is unreachable, answers 5xx, or asks to come back within "
+              "30 s (429 while earlier uploads are checked); the same Idempotency-Key, so a retry that did arrive "
+              "is the same submission.")
 @click.option("--idempotency-key", help="Default: a fresh key, reused by this command's own retries.")
 def submit_command(file: Path, assignment: str, server_url: str, token: str | None, student: str | None,
                    wait: bool, min_score: tuple[float, str] | None, timeout: float, retries: int,
@@ -108,6 +109,14 @@ def _upload(client: httpx.Client, file: Path, assignment: str, student: str | No
             if attempt == attempts:
                 raise SubmitError(f"cannot reach {client.base_url}: {exc}") from None
         else:
+            busy_s = _short_retry_after(response)
+            if busy_s is not None and attempt < attempts:
+                # Earlier uploads of this token are still being checked (a CI token sending many
+                # at once): the same key makes sending again safe.
+                click.echo(f"(the server is still checking earlier uploads of yours; sending again in {busy_s} s)",
+                           err=True)
+                time.sleep(busy_s)
+                continue
             if response.status_code < 500 or attempt == attempts:
                 break
         time.sleep(2 ** attempt)
@@ -116,6 +125,22 @@ def _upload(client: httpx.Client, file: Path, assignment: str, student: str | No
     if response.status_code != 202:
         raise SubmitError(f"the server refused the upload ({response.status_code}): {_detail(response)}")
     return response.json()
+
+
+#: A 429 asking to come back within this many seconds is waited out; a longer one (the daily
+#: cap, too many refused uploads) is the user's to read.
+SHORT_RETRY_AFTER_S = 30
+
+
+def _short_retry_after(response: httpx.Response) -> int | None:
+    """Seconds to wait before sending again, for a 429 that asks for a short wait; else None."""
+    if response.status_code != 429:
+        return None
+    try:
+        wait_s = int(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return wait_s if 0 <= wait_s <= SHORT_RETRY_AFTER_S else None
 
 
 def progress_line(index: int, total: int, check: dict) -> str:

@@ -73,6 +73,34 @@ def test_ci_submits_for_a_student_without_waiting(grading_server, users, zips):
     assert code == 0 and output.strip().splitlines()[-1].isalnum()
 
 
+def test_a_ci_token_whose_earlier_uploads_are_still_being_checked_sends_again(settings, database, toy, users,
+                                                                            zips):
+    # A class's CI jobs share one token: past the limit of uploads being checked at once the
+    # server answers 429 with a Retry-After of seconds, and the client sends again (same key).
+    from sqlalchemy import select
+
+    from server.app import create_app
+    from server.models import UploadAttempt, User, utcnow
+
+    settings.refused_upload_limit = 1
+    with database.session() as session:
+        robot = session.scalar(select(User).where(User.name == "robot"))
+        held = UploadAttempt(user_id=robot.id, at=utcnow(), refused=False)  # another job's upload in flight
+        session.add(held)
+        session.flush()
+        held_id = held.id
+    with LiveServer(create_app(settings)) as live:
+        def answered():  # the other upload is answered while this one waits
+            time.sleep(2)
+            with database.session() as session:
+                session.delete(session.get(UploadAttempt, held_id))
+        threading.Thread(target=answered, daemon=True).start()
+        code, output = run(live, users["robot"], str(zips["reference"]), "--student", "alice")
+    assert code == 0, output
+    assert "still checking earlier uploads of yours; sending again in 5 s" in output
+    assert re.search(r"Submitted reference\.zip as \w+", output)
+
+
 def test_a_refused_upload_says_why(grading_server, users, tmp_path):
     essay = tmp_path / "essay.pdf"
     essay.write_bytes(b"%PDF-1.4")
