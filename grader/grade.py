@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ from grader import errors
 from grader.assignment import Assignment, find_assignment
 from grader.hidden_seed import hidden_seed, secret_key, synthetic_data_seed
 from grader.results import GradeResult
-from grader.results.model import INFRASTRUCTURE_REASON
 from grader.run_spec import RunSpec, SandboxChoice
 from grader.sandbox.host_access import withhold_from_sandbox
 from grader.sandbox.limits import Limits
@@ -210,13 +208,7 @@ def _run_session(spec: RunSpec, work: Path, on_progress: ProgressCallback | None
         ending = f"ran past {limit:.0f}s and was stopped"
     reader.join(timeout=5)
     if spec.results_path.exists():
-        result = GradeResult.read_json(spec.results_path)
-        if not result.gradable and result.failure is None:
-            # The trusted session gives up on a run only when the sandbox stopped starting:
-            # ours. What it said names the launcher and its output: staff only.
-            return replace(result, failure="infrastructure", reason=INFRASTRUCTURE_REASON,
-                           staff_detail=result.reason or "")
-        return result
+        return GradeResult.read_json(spec.results_path)
     tail = (work / "pytest.log").read_text(errors="replace")[-3000:]
     return GradeResult.infrastructure_failure(
         spec.assignment_id, f"the grading session {ending} without results; pytest.log ends:\n{tail}",

@@ -126,13 +126,12 @@ class Reporter:
                 message=f"Graded by a person ({item.points:g} points).\n\n{shown}", notebook=item.notebook,
                 visibility=item.visibility, tags=[*item.tags, "manual"],
             ))
-        result = GradeResult(
-            assignment=self.spec.assignment_id, gradable=fatal is None, tests=tests,
-            manual_answers=answers, execution_time=time.monotonic() - self.started,
-            reason=fatal, profile=self.spec.profile, sandbox=self.spec.sandbox.name,
-            environment=self.environment, notes=self.notes,
-        )
-        return result
+        run = {"tests": tests, "manual_answers": answers, "execution_time": time.monotonic() - self.started,
+               "profile": self.spec.profile, "sandbox": self.spec.sandbox.name,
+               "environment": self.environment, "notes": self.notes}
+        if fatal is not None:  # the sandbox stopped starting, or this process met its cap: ours
+            return GradeResult.infrastructure_failure(self.spec.assignment_id, fatal, **run)
+        return GradeResult(assignment=self.spec.assignment_id, gradable=True, **run)
 
     def _missing_answer(self, notebook: str) -> str:
         if not (self.spec.submission_dir / f"{notebook}.ipynb").is_file():
