@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gradelab.settings import Settings
-from grader.grade import grade
-from grader.sandbox.limits import Limits
-from tests.grader.conftest import TOY, outcomes
+from tests.grader.conftest import TOY, outcomes, toy_grader
 from tests.sandbox import engines
 
 pytestmark = pytest.mark.xdist_group("sandbox")
@@ -24,16 +21,9 @@ launcher_settings = engines.launcher_settings
 @pytest.fixture
 def grade_toy(tmp_path, launcher_settings):
     """Grade a toy submission with test-sized limits, in each launcher in turn."""
-    settings = Settings(var_dir=tmp_path / "var", **launcher_settings)
     # A toy check takes milliseconds: 10 s is ample, and bounds the hangs' tests twice over.
-    limits = Limits(check_timeout_s=10, run_timeout_s=300, memory_mb=1024, max_processes=64,
-                    max_output_bytes=1 << 20)
+    return toy_grader(tmp_path / "var", check_timeout_s=10, **launcher_settings)
 
-    def run(submission, **kwargs):
-        kwargs.setdefault("limits", limits)
-        return grade(submission, assignment=TOY, settings=settings, **kwargs)
-
-    return run
 
 RELU_ONLY = {"affine": "passed", "affine_hidden": "passed", "scale": "passed", "toy_q1": "manual"}
 
