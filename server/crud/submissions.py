@@ -78,7 +78,7 @@ def create_submission(session: Session, *, assignment: Assignment, student: User
     return Accepted(submission, job, False)
 
 
-def failed_on_our_side():
+def failed_with_no_result():
     """SQL condition: the submission failed with no result at all, so its grading job failed
     for staff (an infrastructure failure: the submission's own failures store a result)."""
     return (Submission.status == "failed") & ~exists().where(Result.submission_id == Submission.id)
@@ -89,7 +89,7 @@ def _recent(session: Session, assignment: Assignment, student: User, now: dateti
     that failed on our side are left out (our failure must not use up the student's cap)."""
     return list(session.scalars(select(Submission.created_at).where(
         Submission.assignment_id == assignment.id, Submission.student_id == student.id,
-        Submission.created_at > now - DAY, ~failed_on_our_side())))
+        Submission.created_at > now - DAY, ~failed_with_no_result())))
 
 
 def get_submission(session: Session, submission_id: str, viewer: User) -> Submission:
