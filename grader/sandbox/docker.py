@@ -43,7 +43,9 @@ from grader.sandbox.base import (
     serve_arguments,
 )
 from grader.sandbox.bootstrap import KILLED_FOR_MEMORY
+from grader.sandbox.bwrap import python_roots
 from grader.sandbox.cgroups import LimitGroup
+from grader.sandbox.image import under_mount_points
 from grader.sandbox.sandbox_files import SECCOMP_MOUNT, SandboxFiles
 from grader.sandbox.sandbox_user import HOME, HOSTNAME
 
@@ -138,7 +140,8 @@ class DockerLauncher(Launcher):
             # the pids limit above caps this one; this backstop leaves room for the others.
             "--ulimit", "nproc={0}:{0}".format(
                 _not_above_own(resource.RLIMIT_NPROC, limits.max_processes * CONCURRENT_SANDBOXES)),
-            "--tmpfs", f"/tmp:{tmpfs},mode=1777",
+            # notmpcopyup: podman would copy what the image has under /tmp into the tmpfs.
+            "--tmpfs", f"/tmp:{tmpfs},mode=1777" + (",notmpcopyup" if self.podman else ""),
             # The home belongs to the sandbox user: podman says so with U, docker with uid/gid.
             "--tmpfs", f"{HOME}:{tmpfs},mode=0700," + ("U" if self.podman else f"uid={user.uid},gid={user.gid}"),
             "-v", f"{spec.submission_dir}:/submission:ro",
@@ -149,6 +152,8 @@ class DockerLauncher(Launcher):
         for name in CONTAINER_ETC:
             argv += ["-v", f"{files.etc(name)}:/etc/{name}:ro"]
         argv += ["-v", f"{files.seccomp}:{SECCOMP_MOUNT}:ro", "-w", "/tmp"]
+        for tree in under_mount_points(python_roots()):   # this Python, where /tmp's tmpfs covers it
+            argv += ["-v", f"{tree}:{tree}:ro"]
         for key, value in sorted(child_environment(limits, spec.device, user.environment()).items()):
             if key != "PATH":   # the image's own PATH finds its Python
                 argv += ["-e", f"{key}={value}"]

@@ -65,6 +65,14 @@ IMAGE_ETC = {
 }
 
 
+def under_mount_points(trees: list[Path]) -> list[Path]:
+    """Those of ``trees`` that lie under a mount point of the sandbox (a checkout in /tmp):
+    each container mounts a fresh tmpfs or the run's files there, over the image's copy, so
+    the container launcher binds them again, read-only, from the host."""
+    mounts = [Path(point) for point in IMAGE_DIRS]
+    return [tree for tree in trees if any(tree.is_relative_to(point) for point in mounts)]
+
+
 @dataclass
 class ImageContent:
     """What goes into the image: whole directory trees, single files, and the PATH."""
@@ -92,12 +100,6 @@ class ImageContent:
                 content.excluded.add(Path(sysconfig.get_path("purelib", vars={"base": str(base)})))
         content.excluded |= _editable_installs(venv)
         return content
-
-    def under_mount_points(self) -> list[Path]:
-        """The trees that lie under a mount point of the sandbox (/tmp, its home, ...): a
-        container mounts a fresh tmpfs or the run's files there, over the image's copy."""
-        mounts = [Path(point) for point in IMAGE_DIRS]
-        return [tree for tree in self.trees if any(tree.is_relative_to(point) for point in mounts)]
 
     # --- the files ----------------------------------------------------------------------
     def walk(self) -> Iterator[Path]:
@@ -284,14 +286,6 @@ def ensure_image(binary: str = "podman", runtime: str | None = None, python: str
         raise SandboxUnavailable(f"the container engine's client `{binary}` is not installed: "
                                  "`apt-get install -y podman runc` as root (make system-deps does)")
     content = ImageContent.of_this_python(python)
-    hidden = content.under_mount_points()
-    if hidden:
-        # podman would copy the tree into the sandbox's small /tmp tmpfs ("no space left on
-        # device"); docker would hide it: either way the container has no Python.
-        raise SandboxUnavailable(
-            f"the grader's Python lies under {', '.join(map(str, hidden))}, where every sandbox mounts its own "
-            f"files or a fresh tmpfs ({', '.join(IMAGE_DIRS)}): install GradeLab (its checkout and .venv) "
-            "elsewhere, e.g. under /srv or /opt, to use the container launcher")
     tag = f"{image_name(content.python)}:{content.digest()}"
     engine = [binary, *(["--runtime", runtime] if runtime and "podman" in Path(binary).name else [])]
     with open(state_dir() / "image.lock", "w") as lock:

@@ -136,15 +136,16 @@ def toy_submission_dir(tmp_path):
     return destination
 
 
-def test_a_python_under_a_sandbox_mount_point_is_refused_with_what_to_do(monkeypatch):
-    # A checkout under /tmp: the image would hold its .venv at /tmp/..., where every container
-    # mounts a fresh tmpfs (podman copied 1.5 GB into it: "no space left on device").
-    from grader.errors import SandboxUnavailable
-    from grader.sandbox import image
+def test_a_python_under_tmp_is_bound_over_the_sandbox_s_tmpfs(monkeypatch):
+    # A checkout under /tmp: the image holds its .venv at /tmp/..., where every container mounts
+    # a fresh tmpfs (and podman copied the 1.5 GB into it: "no space left on device"). The
+    # container launcher binds it again from the host, read-only, and podman copies nothing.
+    from grader.sandbox import docker
 
-    python = Path("/tmp/checkout/.venv/bin/python")
-    monkeypatch.setattr(image.ImageContent, "of_this_python",
-                        classmethod(lambda cls, _python: cls(python, trees=[python.parents[1], Path("/usr/lib")])))
-    monkeypatch.setattr(image.shutil, "which", lambda binary: f"/usr/bin/{binary}")
-    with pytest.raises(SandboxUnavailable, match=r"lies under /tmp/checkout/.venv.*install GradeLab .* elsewhere"):
-        image.ensure_image("podman", "runc", python=str(python))
+    venv = Path("/tmp/checkout/.venv")
+    monkeypatch.setattr(docker, "python_roots", lambda: [Path("/usr/local/lib/python3.11"), venv])
+    _, argv = container_command("podman", runtime="runc")
+    joined = " ".join(argv)
+    assert f"-v {venv}:{venv}:ro" in joined and "/usr/local/lib/python3.11:" not in joined
+    assert "/tmp:rw,nosuid,nodev,size=256m,mode=1777,notmpcopyup" in argv
+    assert argv.index(f"{venv}:{venv}:ro") < argv.index("gradelab/sandbox:test")
